@@ -1,0 +1,1 @@
+"""Key maps shipped with broadsheet (TOML): default, vim, emacs."""

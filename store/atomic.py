@@ -1,0 +1,63 @@
+"""Crash-safe file writes: a reader, or a process started after a kill, sees the old file or the
+new one, never a mix (temporary file in the same folder, fsync, os.replace, fsync the folder)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from .errors import StorageWriteError
+
+TEMP_MARKER = ".tmp-"
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Replace `path` with `data`. With sync=False the caller batches the fsyncs (see
+    BodyStore.flush), which must happen before anything that refers to the file is written."""
+    temp = path.with_name(f"{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as error:
+        try:
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        reason = error.strerror or str(error)
+        raise StorageWriteError(f"could not write {path.name}: {reason}; nothing was changed on disk") from error
+    if sync:
+        try:  # the rename is done: the new file is in place, only its durability is in doubt
+            fsync_dir(path.parent)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise StorageWriteError(f"wrote {path.name}, but could not sync its folder: {reason}; "
+                                    "the change may not survive a power cut") from error
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Temporary files left by a writer that was killed mid-write. Only the lock holder calls this."""
+    removed = 0
+    # os.walk and a substring test, not Path.rglob: this runs on every writable open and walks every
+    # body file (100k articles: rglob 0.3 to 0.8 s, this 0.1 s; tests/bench/bench_library.py).
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if TEMP_MARKER in name:
+                try:
+                    os.unlink(os.path.join(root, name))
+                    removed += 1
+                except OSError:
+                    pass
+    return removed

@@ -1,0 +1,541 @@
+"""The library: one folder holding the articles, their state and (later) annotations.
+
+Layout of a library folder:
+    meta.json          schema version (TinyDB)
+    articles.json      article records without bodies; written on import and delete (TinyDB)
+    state.json         hot, small records: tags, read, starred, reading position (TinyDB)
+    bodies/ab/<sha256>.txt   cleaned bodies, content-addressed, written once
+    backups/<time>-<reason>/ rotating copies of the *.json files
+    corrupt/           files set aside by `broadsheet doctor --restore`
+    .lock              held by the one process that may write
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import urlsplit
+
+import filelock
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from . import backups
+from .atomic import atomic_write, remove_stale_temporaries
+from .bodies import BodyStore, content_hash
+from .cleaning import clean_line, clean_text, word_count
+from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
+from .paths import default_library_path
+from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
+from .schema import MIGRATIONS, SCHEMA_VERSION
+from .storage import AtomicJSONStorage, Tables, parse_library_file
+
+META_FILE = "meta.json"
+ARTICLES_FILE = "articles.json"
+STATE_FILE = "state.json"
+ANNOTATIONS_FILE = "annotations.json"
+RECORD_FILES = (META_FILE, ARTICLES_FILE, STATE_FILE, ANNOTATIONS_FILE)
+LOCK_FILE = ".lock"
+LOCK_OWNER_FILE = ".lock-owner"
+IMPORT_BATCH = 2000  # candidates written per batch: bounds memory and the work a crash can lose
+
+_STATE_DEFAULTS: dict[str, Any] = {"tags": [], "read": False, "starred": False, "position": 0}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def site_name(url: str) -> str:
+    """The outlet a URL belongs to, as people write it: "reuters.com" for www.reuters.com."""
+    host = urlsplit(url).hostname or ""
+    for prefix in ("www.", "m.", "mobile.", "amp.", "edition."):
+        if host.startswith(prefix):
+            host = host[len(prefix):]
+            break
+    return host
+
+
+class Library:
+    """Open with `Library.open(path)`; use as a context manager so the write lock is released."""
+
+    def __init__(self, path: Path, read_only: bool, read_only_reason: str, lock: filelock.BaseFileLock | None,
+                 tables: dict[str, Tables]) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.read_only_reason = read_only_reason
+        self._lock = lock
+        self._bodies = BodyStore(path / "bodies")
+        self._meta_db = self._tinydb(META_FILE, tables[META_FILE])
+        self._articles_db = self._tinydb(ARTICLES_FILE, tables[ARTICLES_FILE])
+        self._state_db = self._tinydb(STATE_FILE, tables[STATE_FILE])
+        self._articles = self._articles_db.table("articles")
+        self._state_table = self._state_db.table("state")
+        self._records: dict[str, dict[str, Any]] = {}
+        self._record_doc: dict[str, int] = {}
+        self._by_hash: dict[str, str] = {}
+        self._by_origin: dict[str, str] = {}
+        self._state: dict[str, dict[str, Any]] = {}
+        self._state_doc: dict[str, int] = {}
+        with _gc_paused():  # bulk load; read the parsed tables directly (Table.all() copies each record)
+            for doc_id, doc in _raw_documents(self._articles):
+                self._index_record(dict(doc), doc_id)
+            for doc_id, doc in _raw_documents(self._state_table):
+                if doc.get("article") in self._records:  # state of a deleted article is ignored
+                    self._state[doc["article"]] = dict(doc)
+                    self._state_doc[doc["article"]] = doc_id
+        self.changed_listeners: list[Callable[[], None]] = []
+
+    # ----------------------------------------------------------------- opening and closing
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False, wait: float = 0.0) -> "Library":
+        """Create or open the library at `path` (default: BROADSHEET_LIBRARY or the user's data folder).
+
+        Raises LibraryLocked if another process is writing it (unless read_only), LibraryCorrupt if
+        a file does not parse (nothing is changed; `broadsheet doctor --restore` repairs it).
+        A library written by a newer broadsheet, or in a folder we may not write, opens read-only;
+        `read_only_reason` says why.
+        """
+        folder = Path(path).expanduser() if path is not None else default_library_path()
+        reason = "opened read-only as asked" if read_only else ""
+        if not read_only:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                if not folder.is_dir():
+                    raise LibraryError(f"cannot create the library folder {folder}: {error.strerror}") from error
+            if not os.access(folder, os.W_OK):
+                read_only, reason = True, f"{folder} is not writable"
+        if not folder.is_dir():
+            raise LibraryError(f"no library at {folder}")
+        if not read_only and any(folder.iterdir()) and not _looks_like_library(folder):
+            raise LibraryError(f"{folder} is not empty and is not a broadsheet library; choose another folder")
+
+        lock = None if read_only else _acquire_lock(folder, wait)
+        try:
+            tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
+            version = _schema_version(tables[META_FILE], tables[ARTICLES_FILE])
+            if version > SCHEMA_VERSION:
+                read_only = True
+                reason = (f"written by a newer broadsheet (library schema {version}, this version reads "
+                          f"{SCHEMA_VERSION}); upgrade broadsheet to change it")
+                if lock is not None:
+                    lock.release()
+                    lock = None
+            if not read_only:
+                remove_stale_temporaries(folder)
+                files = [folder / name for name in RECORD_FILES]
+                if version < SCHEMA_VERSION and (folder / ARTICLES_FILE).exists():
+                    backups.make_backup(folder, files, f"before-schema-{SCHEMA_VERSION}", force=True)
+                    for step in range(version + 1, SCHEMA_VERSION + 1):
+                        MIGRATIONS[step](folder)
+                    tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
+                else:
+                    backups.make_backup(folder, files, "open")
+            library = cls(folder, read_only, reason, lock, tables)
+            if not read_only and (version != SCHEMA_VERSION or not tables[META_FILE]):
+                library._write_meta()
+            return library
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    def close(self) -> None:
+        """Release the lock, after backing up what this session changed."""
+        for db in (self._meta_db, self._articles_db, self._state_db):
+            db.close()
+        if self._lock is not None:
+            try:
+                backups.make_backup(self.path, [self.path / name for name in RECORD_FILES], "close")
+            except OSError:
+                pass  # a backup that cannot be written must not lose the session's (already saved) work
+            try:
+                (self.path / LOCK_OWNER_FILE).unlink(missing_ok=True)
+            except OSError:
+                pass
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def _tinydb(self, name: str, preloaded: Tables | None) -> TinyDB:
+        return TinyDB(self.path / name, storage=AtomicJSONStorage, read_only=self.read_only, preloaded=preloaded)
+
+    def _write_meta(self) -> None:
+        meta = self._meta_db.table("meta")
+        meta.truncate()
+        meta.insert({"schema": SCHEMA_VERSION, "created": _now()})
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyLibrary(f"the library is read-only ({self.read_only_reason}); nothing was changed")
+
+    # ----------------------------------------------------------------- reading
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def articles(self) -> list[Article]:
+        """Every article, newest first (published date, else import date)."""
+        with _gc_paused():
+            found = [self._article(article_id) for article_id in self._records]
+            found.sort(key=lambda a: (a.date, a.title), reverse=True)
+        return found
+
+    def get(self, article_id: str) -> Article:
+        """The article with this id or unique id prefix. Raises UnknownArticle (a KeyError)."""
+        return self._article(self.resolve(article_id))
+
+    def resolve(self, article_id: str) -> str:
+        """The full id for an id or a unique prefix of one (at least 4 characters)."""
+        if article_id in self._records:
+            return article_id
+        if len(article_id) >= 4:
+            matches = [known for known in self._records if known.startswith(article_id)]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise UnknownArticle(f"{article_id!r} matches {len(matches)} articles; give more of the id")
+        raise UnknownArticle(f"no article with id {article_id!r}")
+
+    def body(self, article_id: str) -> str:
+        return self._bodies.read(self._records[self.resolve(article_id)]["content_hash"])
+
+    def tags(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for state in self._state.values():
+            for tag in state.get("tags", []):
+                counts[tag] = counts.get(tag, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def sources(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for record in self._records.values():
+            counts[record["source"]] = counts.get(record["source"], 0) + 1
+        return dict(sorted(counts.items()))
+
+    def _article(self, article_id: str) -> Article:
+        record = self._records[article_id]
+        state = self._state.get(article_id, _STATE_DEFAULTS)
+        digest = record["content_hash"]
+        return Article(
+            id=article_id, title=record["title"], source=record["source"], url=record["url"],
+            author=record["author"], published=record["published"], imported_at=record["imported_at"],
+            origin=record["origin"], content_hash=digest, word_count=record["word_count"],
+            language=record["language"], tags=tuple(state["tags"]), read=state["read"],
+            starred=state["starred"], position=state["position"],
+            _load_body=lambda: self._bodies.read(digest),
+        )
+
+    def _index_record(self, record: dict[str, Any], doc_id: int) -> None:
+        self._records[record["id"]] = record
+        self._record_doc[record["id"]] = doc_id
+        self._by_hash[record["content_hash"]] = record["id"]
+        self._by_origin[record["origin"]] = record["id"]
+
+    def _notify(self) -> None:
+        for listener in self.changed_listeners:
+            listener()
+
+    # ----------------------------------------------------------------- importing
+    def import_paths(self, targets: Iterable[str | Path], *, source: str | None = None, tags: Iterable[str] = (),
+                     fetch_full: bool = False, progress: ProgressCallback | None = None,
+                     max_bytes: int | None = None, timeout: float | None = None) -> ImportReport:
+        """Import files, folders (recursively), URLs and feeds. Never raises for bad input: each
+        refused input is an outcome with a one-line reason, and the rest is imported."""
+        from .importers import ImportOptions, gather
+
+        self._require_writable()
+        options = ImportOptions(fetch_full=fetch_full)
+        if max_bytes is not None:
+            options.max_bytes = max_bytes
+        if timeout is not None:
+            options.timeout = timeout
+        report = ImportReport()
+        batch: list[Candidate] = []
+        extra_tags = tuple(clean_line(tag) for tag in tags if clean_line(tag))
+        try:
+            for item in gather([str(target) for target in targets], options, progress):
+                if isinstance(item, ImportOutcome):
+                    report.outcomes.append(item)
+                    continue
+                if source:
+                    item.source = source
+                item.tags = tuple(dict.fromkeys((*item.tags, *extra_tags)))
+                batch.append(item)
+                if len(batch) >= IMPORT_BATCH:
+                    self.add_candidates(batch, report)
+                    batch = []
+            self.add_candidates(batch, report)
+        finally:
+            options.close()
+        return report
+
+    def add_candidates(self, candidates: list[Candidate], report: ImportReport | None = None) -> ImportReport:
+        """Clean, de-duplicate and store what importers found; one write per file touched."""
+        self._require_writable()
+        report = report if report is not None else ImportReport()
+        new_records: list[dict[str, Any]] = []
+        updated: dict[str, dict[str, Any]] = {}
+        tag_additions: dict[str, tuple[str, ...]] = {}
+        seen_hash: dict[str, str] = {}
+        seen_origin: dict[str, str] = {}
+        now = _now()
+        for candidate in candidates:
+            body = clean_text(candidate.body)
+            if not body:
+                report.outcomes.append(ImportOutcome(candidate.origin, "refused", "no article text after cleaning"))
+                continue
+            title = clean_line(candidate.title) or _title_from(body)
+            digest = content_hash(body)
+            existing = seen_hash.get(digest) or self._by_hash.get(digest)
+            if existing is not None:
+                known = self._records.get(existing) or next(r for r in new_records if r["id"] == existing)
+                if known["origin"] == candidate.origin:
+                    report.outcomes.append(ImportOutcome(candidate.origin, "unchanged",
+                                                         "already in the library, unchanged", existing, title))
+                else:
+                    report.outcomes.append(ImportOutcome(
+                        candidate.origin, "duplicate", f"same text as {existing} (from {known['origin']})",
+                        existing, title))
+                if candidate.tags:
+                    tag_additions[existing] = candidate.tags
+                continue
+            fields = {
+                "title": title,
+                "source": clean_line(candidate.source) or site_name(candidate.url or candidate.origin),
+                "url": clean_line(candidate.url),
+                "author": clean_line(candidate.author),
+                "published": clean_line(candidate.published or "") or None,
+                "content_hash": digest,
+                "word_count": word_count(body),
+                "language": clean_line(candidate.language),
+                "updated_at": now,
+            }
+            self._bodies.put(body)
+            previous = seen_origin.get(candidate.origin) or self._by_origin.get(candidate.origin)
+            if previous is not None and previous in self._records:
+                updated[previous] = fields
+                seen_hash[digest] = previous
+                report.outcomes.append(ImportOutcome(candidate.origin, "updated",
+                                                     "text changed since the last import; updated in place",
+                                                     previous, title))
+            else:
+                article_id = self._new_id(digest, seen_hash)
+                new_records.append({"id": article_id, "origin": candidate.origin, "imported_at": now, **fields})
+                seen_hash[digest] = article_id
+                seen_origin[candidate.origin] = article_id
+                report.outcomes.append(ImportOutcome(candidate.origin, "added", candidate.warning,
+                                                     article_id, title))
+            if candidate.tags:
+                tag_additions[seen_hash[digest]] = candidate.tags
+        self._bodies.flush()  # bodies are on disk before any record refers to them
+        if updated:
+            def apply(doc: dict[str, Any]) -> None:
+                doc.update(updated[doc["id"]])
+            self._articles.update(apply, doc_ids=[self._record_doc[i] for i in updated])
+            for article_id, fields in updated.items():
+                record = self._records[article_id]
+                del self._by_hash[record["content_hash"]]
+                record.update(fields)
+                self._by_hash[record["content_hash"]] = article_id
+        if new_records:
+            doc_ids = self._articles.insert_multiple(new_records)
+            for record, doc_id in zip(new_records, doc_ids):
+                self._index_record(record, doc_id)
+        if tag_additions:
+            self._change_state(tag_additions.keys(),
+                               lambda state: state.update(tags=list(dict.fromkeys(
+                                   [*state["tags"], *tag_additions[state["article"]]]))))
+        if new_records or updated or tag_additions:
+            self._notify()
+        return report
+
+    def _new_id(self, digest: str, pending: dict[str, str]) -> str:
+        taken = set(pending.values())
+        for length in range(12, len(digest) + 1):
+            candidate = digest[:length]
+            if candidate not in self._records and candidate not in taken:
+                return candidate
+        raise LibraryError("could not make a unique article id")  # only if the same text is added twice
+
+    # ----------------------------------------------------------------- hot state
+    def tag(self, article_ids: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
+        added = [t for t in (clean_line(tag) for tag in add) if t]
+        removed = {clean_line(tag) for tag in remove}
+        def change(state: dict[str, Any]) -> None:
+            state["tags"] = [t for t in dict.fromkeys([*state["tags"], *added]) if t not in removed]
+        self._change_state(self._resolve_all(article_ids), change)
+
+    def set_read(self, article_ids: Iterable[str], read: bool = True) -> None:
+        self._change_state(self._resolve_all(article_ids), lambda state: state.update(read=read))
+
+    def set_starred(self, article_ids: Iterable[str], starred: bool = True) -> None:
+        self._change_state(self._resolve_all(article_ids), lambda state: state.update(starred=starred))
+
+    def set_position(self, article_id: str, offset: int) -> None:
+        self._change_state([self.resolve(article_id)], lambda state: state.update(position=max(0, int(offset))))
+
+    def _resolve_all(self, article_ids: Iterable[str]) -> list[str]:
+        return [self.resolve(article_id) for article_id in article_ids]
+
+    def _change_state(self, article_ids: Iterable[str], change: Callable[[dict[str, Any]], None]) -> None:
+        """Apply `change` to the state of each article in one write (a kill leaves all of it or none).
+        Memory is updated only after the write returned."""
+        self._require_writable()
+        existing: dict[str, dict[str, Any]] = {}
+        fresh: list[dict[str, Any]] = []
+        for article_id in dict.fromkeys(article_ids):
+            current = self._state.get(article_id)
+            proposed = {**_STATE_DEFAULTS, "article": article_id, **(current or {})}
+            proposed["tags"] = list(proposed["tags"])
+            change(proposed)
+            if current is None:
+                fresh.append(proposed)
+            elif proposed != current:
+                existing[article_id] = proposed
+        fresh_ids: list[int] = []
+        with self._state_db.storage.batch():  # the update and the insert: one write of state.json
+            if existing:
+                def apply(doc: dict[str, Any]) -> None:
+                    doc.update(existing[doc["article"]])
+                self._state_table.update(apply, doc_ids=[self._state_doc[i] for i in existing])
+            if fresh:
+                fresh_ids = self._state_table.insert_multiple(fresh)
+        self._state.update(existing)
+        for record, doc_id in zip(fresh, fresh_ids):
+            self._state[record["article"]] = record
+            self._state_doc[record["article"]] = doc_id
+        if existing or fresh:
+            self._notify()
+
+    # ----------------------------------------------------------------- removing
+    def remove(self, article_ids: Iterable[str]) -> list[Article]:
+        """Remove articles; returns them (with their state) so `restore` can undo it. Bodies stay
+        on disk: backups and undo refer to them."""
+        self._require_writable()
+        ids = list(dict.fromkeys(self._resolve_all(article_ids)))
+        removed = [self._article(article_id) for article_id in ids]
+        if not ids:
+            return removed
+        self._articles.remove(doc_ids=[self._record_doc[i] for i in ids])
+        for article_id in ids:
+            record = self._records.pop(article_id)
+            del self._record_doc[article_id]
+            self._by_hash.pop(record["content_hash"], None)
+            self._by_origin.pop(record["origin"], None)
+        with_state = [i for i in ids if i in self._state_doc]
+        if with_state:
+            self._state_table.remove(doc_ids=[self._state_doc[i] for i in with_state])
+            for article_id in with_state:
+                del self._state[article_id], self._state_doc[article_id]
+        self._notify()
+        return removed
+
+    def restore(self, articles: Iterable[Article]) -> None:
+        """Put back articles returned by `remove` (undo), with their tags, read and star state."""
+        self._require_writable()
+        records = []
+        for article in articles:
+            if article.id in self._records or article.content_hash in self._by_hash:
+                continue
+            if not self._bodies.exists(article.content_hash):
+                raise LibraryError(f"the text of {article.id} is no longer on disk; cannot restore it")
+            record = article.to_dict()
+            for state_field in ("tags", "read", "starred"):
+                record.pop(state_field)
+            record["updated_at"] = _now()
+            records.append((record, article))
+        if not records:
+            return
+        for (record, _), doc_id in zip(records, self._articles.insert_multiple([r for r, _ in records])):
+            self._index_record(record, doc_id)
+        by_id = {article.id: article for _, article in records}
+        def change(state: dict[str, Any]) -> None:
+            article = by_id[state["article"]]
+            state.update(tags=list(article.tags), read=article.read, starred=article.starred,
+                         position=article.position)
+        self._change_state(by_id, change)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that all stay alive: at
+    100k articles it otherwise rescans the growing heap again and again (about a third of the
+    time of open() and articles(); tests/bench/bench_library.py)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _raw_documents(table: Table) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(doc id, stored record) from the storage's in-memory copy, without Table.all()'s Document copies."""
+    for doc_id, doc in ((table.storage.read() or {}).get(table.name) or {}).items():
+        yield int(doc_id), doc
+
+
+def _title_from(body: str) -> str:
+    first = body.split("\n", 1)[0]
+    words = first.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+
+
+def _parse(folder: Path, name: str) -> Tables | None:
+    try:
+        return parse_library_file(folder / name)
+    except LibraryCorrupt as error:
+        backup = backups.newest_good_backup(folder, name)
+        offer = (f"newest good backup is from {backup.created}; run `broadsheet doctor --restore`"
+                 if backup else "no backup of it exists; `broadsheet doctor` shows what can be saved")
+        raise LibraryCorrupt(f"{error} in {folder}; it was left untouched: {offer}", error.files) from error
+
+
+def _schema_version(meta: Tables | None, articles: Tables | None) -> int:
+    if meta:
+        for record in meta.get("meta", {}).values():
+            return int(record.get("schema", SCHEMA_VERSION))
+    return SCHEMA_VERSION if articles is None else 1
+
+
+def _looks_like_library(folder: Path) -> bool:
+    names = {entry.name for entry in folder.iterdir()}
+    return bool(names & {*RECORD_FILES, "bodies", "backups", LOCK_FILE, LOCK_OWNER_FILE})
+
+
+def _acquire_lock(folder: Path, wait: float) -> filelock.BaseFileLock:
+    lock = filelock.FileLock(folder / LOCK_FILE)
+    try:
+        lock.acquire(timeout=wait)
+    except filelock.Timeout:
+        owner = ""
+        try:
+            owner = f" (pid {(folder / LOCK_OWNER_FILE).read_text().strip()})"
+        except OSError:
+            pass
+        raise LibraryLocked(f"the library {folder} is open in another broadsheet process{owner}; close it, "
+                            f"or open this one read-only (--read-only)") from None
+    try:
+        atomic_write(folder / LOCK_OWNER_FILE, str(os.getpid()).encode(), sync=False)
+    except LibraryError:
+        pass
+    return lock
+
+
+def iter_library_files(folder: Path) -> Iterator[Path]:
+    for name in RECORD_FILES:
+        if (folder / name).exists():
+            yield folder / name

@@ -1,0 +1,1 @@
+"""broadsheet's screen: the Textual app, its panes and widgets, and the command line."""

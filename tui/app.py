@@ -1,0 +1,337 @@
+"""The broadsheet app: the library and the reader side by side (or one at a time when narrow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from rich.text import Text
+from textual import events
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Footer
+
+from store import Article, ImportReport, Library, LibraryError, LibraryLocked
+from store.demo import demo_files
+from store.records import ProgressCallback
+
+from .actions import ACTIONS, ACTIONS_BY_ID
+from .commands import ActionCommands
+from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
+from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, effective_keymap, load_config, \
+    load_theme, save_theme
+from .library_pane import ArticleTable, LibraryPane
+from .reader_pane import ReaderPane, ReaderView
+from .safe_text import plain
+
+NARROW_WIDTH = 100
+
+
+class BroadsheetApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "broadsheet"
+    BINDINGS = bindings_for("app", default_keymap())
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
+
+    def __init__(self, library: Library, *, keymap: Keymap | None = None,
+                 notices: list[str] | None = None, remember_theme: bool = True) -> None:
+        super().__init__()
+        self.library = library
+        self.keymap_in_use = keymap or default_keymap()
+        self.notices = list(notices or [])
+        self.remember_theme = remember_theme
+        self._last_deleted: list[Article] = []
+        self._pending_keys: tuple[str, ...] = ()
+        self._sequences = self._collect_sequences(self.keymap_in_use)
+        self.showing = "library"  # which pane a narrow layout shows
+        self._width = 0  # the terminal's width as of the last resize (0 until one arrives)
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield LibraryPane(id="library")
+            yield ReaderPane(id="reader")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_keymap({action_id: ",".join(k for k in keys if " " not in k)
+                         for action_id, keys in self.keymap_in_use.keys.items()})
+        if self.remember_theme:
+            theme = load_theme()
+            if theme and theme in self.available_themes:
+                self.theme = theme
+        self.refresh_library()
+        self.library_pane.table.focus()
+        self._apply_showing()
+        if self.library.read_only:
+            self.notify(f"Read-only: {self.library.read_only_reason}", severity="warning", timeout=8)
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=10)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.remember_theme and self.is_running:
+            try:
+                save_theme(theme)
+            except OSError:
+                pass
+
+    @property
+    def library_pane(self) -> LibraryPane:
+        return self.query_one(LibraryPane)
+
+    @property
+    def reader_pane(self) -> ReaderPane:
+        return self.query_one(ReaderPane)
+
+    @property
+    def narrow(self) -> bool:
+        return (self._width or self.size.width) < NARROW_WIDTH
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the app's own size is updated after this handler runs, so the event's size is the truth
+        self._width = event.size.width
+        self._apply_showing()
+
+    def _apply_showing(self) -> None:
+        """Narrow: one pane at a time. Wide: both, unless the reader was maximised."""
+        library, reader = self.library_pane, self.reader_pane
+        if self.narrow:
+            library.display = self.showing == "library"
+            reader.display = self.showing == "reader"
+        else:
+            library.display = self.showing != "reader-only"
+            reader.display = True
+
+    # ------------------------------------------------------------------ library data
+    def refresh_library(self, keep: str | None = None) -> None:
+        self.library_pane.show(self.library.articles(), keep=keep)
+
+    def import_targets(self, targets: list[str], progress: ProgressCallback | None = None) -> ImportReport:
+        """Runs in the import dialog's worker thread; the dialog is modal, so nothing else writes."""
+        report = self.library.import_paths(targets, progress=progress)
+        self.call_from_thread(self.refresh_library)
+        return report
+
+    def _write(self, change: Callable[[], object], done: str | None = None) -> bool:
+        """Run a library write; a failure is a message, never a crash."""
+        try:
+            change()
+        except LibraryError as error:
+            self.notify(str(error), severity="error", timeout=8)
+            return False
+        if done:
+            self.notify(done, timeout=2)
+        return True
+
+    def library_toggle_read(self, article: Article | None) -> None:
+        if article and self._write(lambda: self.library.set_read([article.id], not article.read)):
+            self.refresh_library(keep=article.id)
+
+    def library_toggle_star(self, article: Article | None) -> None:
+        if article and self._write(lambda: self.library.set_starred([article.id], not article.starred)):
+            self.refresh_library(keep=article.id)
+
+    def library_tag(self, article: Article | None) -> None:
+        if article is None:
+            return
+
+        def apply(result: tuple[list[str], list[str]] | None) -> None:
+            if result and self._write(lambda: self.library.tag([article.id], add=result[0], remove=result[1])):
+                self.refresh_library(keep=article.id)
+
+        self.push_screen(TagDialog(article.title, article.tags), apply)
+
+    def library_delete(self, article: Article | None) -> None:
+        if article is None:
+            return
+        question = Text("Delete ")
+        question.append_text(plain(article.title, style="bold"))
+        question.append("?\nIts text stays on disk until the library is cleaned; u undoes this.")
+
+        def apply(yes: bool | None) -> None:
+            if not yes:
+                return
+            removed: list[Article] = []
+            if self._write(lambda: removed.extend(self.library.remove([article.id]))):
+                self._last_deleted = removed
+                if self.reader_pane.article and self.reader_pane.article.id == article.id:
+                    self.reader_pane.clear()
+                self.refresh_library()
+                self.notify(f"Deleted. Press {self.keys_for('library.undo') or 'u'} to undo.", timeout=4)
+
+        self.push_screen(ConfirmDialog(question), apply)
+
+    def library_undo_delete(self) -> None:
+        if not self._last_deleted:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        restored = self._last_deleted
+        if self._write(lambda: self.library.restore(restored), "Restored."):
+            self._last_deleted = []
+            self.refresh_library(keep=restored[0].id)
+
+    # ------------------------------------------------------------------ reading
+    def on_article_table_open_requested(self, message: ArticleTable.OpenRequested) -> None:
+        self.open_article(message.article_id)
+
+    def open_article(self, article_id: str) -> None:
+        self._save_position()
+        try:
+            article = self.library.get(article_id)
+            body_loaded = article.body
+        except (LibraryError, OSError) as error:
+            self.notify(f"Cannot open it: {error}", severity="error")
+            return
+        del body_loaded
+        if not article.read and not self.library.read_only:
+            self._write(lambda: self.library.set_read([article.id], True))
+            article = self.library.get(article_id)
+        self.reader_pane.show(article)
+        self.refresh_library(keep=article.id)
+        self.showing = "reader" if self.narrow else self.showing
+        self._apply_showing()
+        self.reader_pane.view.focus()
+
+    def _save_position(self) -> None:
+        current = self.reader_pane.article
+        if current is None or self.library.read_only:
+            return
+        offset = self.reader_pane.view.top_offset
+        if offset != current.position:
+            try:
+                self.library.set_position(current.id, offset)
+            except LibraryError:
+                pass  # the article may have been deleted; a lost position is not worth an error
+
+    def action_close_reader(self) -> None:
+        self._save_position()
+        self.showing = "library"
+        self._apply_showing()
+        self.library_pane.table.focus()
+
+    def action_focus_library(self) -> None:
+        self.showing = "library"
+        self._apply_showing()
+        self.library_pane.table.focus()
+
+    def action_focus_reader(self) -> None:
+        if self.narrow:
+            self.showing = "reader"
+        self._apply_showing()
+        self.reader_pane.view.focus()
+
+    def action_toggle_layout(self) -> None:
+        if self.narrow:
+            self.showing = "reader" if self.showing == "library" else "library"
+        else:
+            self.showing = "reader-only" if self.showing != "reader-only" else "library"
+        self._apply_showing()
+        (self.reader_pane.view if self.showing.startswith("reader") else self.library_pane.table).focus()
+
+    def action_import_dialog(self) -> None:
+        if self.library.read_only:
+            self.notify(f"Read-only: {self.library.read_only_reason}", severity="warning")
+            return
+        self.push_screen(ImportDialog(), lambda report: self.refresh_library())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add-demo":
+            if self._write(lambda: self.library.import_paths(demo_files(), tags=["demo"]), "Added the demo articles."):
+                self.refresh_library()
+                self.library_pane.table.focus()
+
+    async def action_quit(self) -> None:
+        self._save_position()
+        self.exit()
+
+    # ------------------------------------------------------------------ keys, help, palette
+    def keys_for(self, action_id: str) -> str:
+        return ", ".join(self.keymap_in_use.keys.get(action_id, ()))
+
+    def run_action_id(self, action_id: str) -> None:
+        spec = ACTIONS_BY_ID[action_id]
+        if spec.scope == "app":
+            self.call_later(self.run_action, spec.action)
+            return
+        if spec.scope == "library":
+            self.action_focus_library()
+            target: object = self.library_pane.table
+        else:
+            self.action_focus_reader()
+            target = self.reader_pane.view
+        self.call_later(self.run_action, spec.action, target)
+
+    def action_help(self) -> None:
+        focused = self.focused
+        scope = "reader" if isinstance(focused, ReaderView) else "library"
+        rows = [(self.keys_for(spec.id) or "—", spec.description, spec.id)
+                for spec in ACTIONS if spec.scope in (scope, "app")]
+        title = f"Keys: {scope} pane (key map: {self.keymap_in_use.name})"
+        self.push_screen(HelpScreen(title, rows))
+
+    @staticmethod
+    def _collect_sequences(keymap: Keymap) -> dict[tuple[str, ...], list[str]]:
+        sequences: dict[tuple[str, ...], list[str]] = {}
+        for action_id, keys in keymap.keys.items():
+            for key in keys:
+                if " " in key:
+                    sequences.setdefault(tuple(key.split()), []).append(action_id)
+        return sequences
+
+    async def on_event(self, event: events.Event) -> None:
+        """Once a sequence has begun (emacs's `ctrl+x`), its next key belongs to the sequence: it
+        must not also reach the focused widget, whose single-key binding (`o` sorts) would fire."""
+        if (isinstance(event, events.Key) and not event.is_forwarded and self._pending_keys
+                and self._continue_sequence(event)):
+            return
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """Multi-key sequences such as vim's `g g`: Textual has none, so we collect keys that no
+        binding took and run the action whose sequence they complete."""
+        self._continue_sequence(event)
+
+    def _continue_sequence(self, event: events.Key) -> bool:
+        """Feed one key to the sequence matcher; True if it was part of a sequence."""
+        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen)):
+            self._pending_keys = ()
+            return False
+        pending = (*self._pending_keys, event.key)
+        if pending in self._sequences:
+            self._pending_keys = ()
+            scope = "reader" if isinstance(self.focused, ReaderView) else "library"
+            for action_id in self._sequences[pending]:
+                spec = ACTIONS_BY_ID[action_id]
+                if spec.scope in (scope, "app"):
+                    target = self if spec.scope == "app" else self.focused
+                    self.call_later(self.run_action, spec.action, target)
+                    event.stop()
+                    return True
+            return True
+        if any(sequence[:len(pending)] == pending for sequence in self._sequences):
+            self._pending_keys = pending
+            event.stop()
+            return True
+        self._pending_keys = ()
+        return False
+
+
+def run(path: Path, *, read_only: bool = False, demo: bool = False) -> None:
+    """Open the library and run the app until the user quits."""
+    notices: list[str] = []
+    try:
+        library = Library.open(path, read_only=read_only)
+    except LibraryLocked as error:
+        library = Library.open(path, read_only=True)
+        library.read_only_reason = f"another broadsheet process is writing it ({error})"
+    config, problems = load_config()
+    keymap, keymap_problems = effective_keymap(config)
+    notices.extend(str(problem) for problem in (*problems, *keymap_problems))
+    try:
+        BroadsheetApp(library, keymap=keymap, notices=notices).run()
+    finally:
+        library.close()
+
+
+__all__ = ["BroadsheetApp", "KeymapProblem", "run"]

@@ -1,0 +1,401 @@
+"""The `broadsheet` command line: a thin shell over `store` that prints with Rich.
+
+With no subcommand it opens the app. Errors are one line on stderr and a non-zero exit; set
+BROADSHEET_DEBUG=1 to see a traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, NoReturn
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from store import Article, ImportReport, Library, LibraryError, __version__
+from store.paths import LIBRARY_ENV, default_library_path
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
+
+
+class Context:
+    def __init__(self, library: Path | None, demo: bool, read_only: bool) -> None:
+        self.demo = demo
+        self.read_only = read_only
+        self._library = library
+        self._demo_folder: Path | None = None
+
+    @property
+    def library_path(self) -> Path:
+        if self.demo:
+            if self._demo_folder is None:
+                from store.demo import make_demo_library
+
+                self._demo_folder = make_demo_library()
+            return self._demo_folder
+        return self._library or default_library_path()
+
+    def cleanup(self) -> None:
+        if self._demo_folder is not None:
+            shutil.rmtree(self._demo_folder.parent, ignore_errors=True)
+
+    @contextmanager
+    def open(self, *, write: bool = False) -> Iterator[Library]:
+        if write and self.read_only:
+            fail("--read-only was given; this command changes the library")
+        path = self.library_path
+        if not write and not path.exists():
+            fail(f"no library at {path} yet; `broadsheet import PATH` creates it (or try `broadsheet --demo`)")
+        with Library.open(path, read_only=not write or self.read_only) as library:
+            if write and library.read_only:
+                fail(f"cannot change the library: {library.read_only_reason}")
+            yield library
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    err.print(Text(f"broadsheet: {message}"))
+    raise SystemExit(code)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _safe(text: str) -> Text:
+    """Untrusted text for Rich: never parsed as markup."""
+    return Text(text)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--library", "library", type=click.Path(path_type=Path), default=None,
+              help=f"Library folder (default: ${LIBRARY_ENV}, else the user's data folder).")
+@click.option("--demo", is_flag=True, help="Use a fresh temporary copy of the bundled demo library.")
+@click.option("--read-only", is_flag=True, help="Open the library read-only (works while another process writes it).")
+@click.version_option(__version__, "--version", prog_name="broadsheet")
+@click.pass_context
+def cli(ctx: click.Context, library: Path | None, demo: bool, read_only: bool) -> None:
+    """broadsheet: follow one news story across many outlets, in the terminal.
+
+    With no command, opens the app on the library.
+    """
+    state = Context(library, demo, read_only)
+    ctx.obj = state
+    ctx.call_on_close(state.cleanup)
+    if ctx.invoked_subcommand is None:
+        run_app(state)
+
+
+def run_app(state: Context) -> None:
+    try:
+        from tui.app import run  # noqa: PLC0415 - Textual is imported only when the app opens
+    except ImportError:
+        fail("the app is not built yet in this version; use the subcommands (`broadsheet --help`)")
+    run(state.library_path, read_only=state.read_only, demo=state.demo)
+
+
+# ------------------------------------------------------------------------------------- import
+@cli.command("import")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--source", help="Outlet name for every imported article (instead of the site or feed title).")
+@click.option("--tag", "tags", multiple=True, help="Tag every imported article (repeatable).")
+@click.option("--fetch-full", is_flag=True, help="For feed items with only a summary, fetch the full page.")
+@click.option("--max-size", type=int, default=None, help="Largest file or page to read, in MB (default 10).")
+@click.option("-v", "--verbose", is_flag=True, help="List every article added, updated or already present.")
+@click.pass_obj
+def import_command(state: Context, targets: tuple[str, ...], source: str | None, tags: tuple[str, ...],
+                   fetch_full: bool, max_size: int | None, verbose: bool) -> None:
+    """Import files, folders (recursively), URLs, RSS/Atom feeds and JSONL datasets.
+
+    Plain text (title line, blank line, body), Markdown, HTML, RSS/Atom and JSONL are read; the
+    same article is never stored twice, and a changed file updates its article in place.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with state.open(write=True) as library:
+        progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            TextColumn("{task.description}"), console=err, transient=True)
+        task = None
+
+        def update(done: int, total: int | None, current: str) -> None:
+            nonlocal task
+            if total is None or total <= 3:
+                return
+            if task is None:
+                progress.start()
+                task = progress.add_task("", total=total)
+            progress.update(task, completed=done, description=Text(Path(current).name[-40:]).plain)
+
+        try:
+            report = library.import_paths(list(targets), source=source, tags=tags, fetch_full=fetch_full,
+                                          progress=update,
+                                          max_bytes=max_size * 1024 * 1024 if max_size else None)
+        finally:
+            progress.stop()
+        print_import_report(report, verbose)
+        if report.outcomes and not (report.added or report.updated or report.duplicates):
+            raise SystemExit(EXIT_ERROR)
+
+
+def print_import_report(report: ImportReport, verbose: bool) -> None:
+    styles = {"added": "green", "updated": "yellow", "duplicate": "dim", "unchanged": "dim",
+              "refused": "red", "skipped": "dim"}
+    for outcome in report.outcomes:
+        shown = outcome.status in ("refused", "updated") or verbose or (outcome.status == "added" and outcome.message)
+        if not shown:
+            continue
+        line = Text()
+        line.append(f"{outcome.status:>9}  ", style=styles[outcome.status])
+        line.append(outcome.origin)
+        if outcome.message:
+            line.append(f": {outcome.message}")
+        if outcome.article_id and verbose:
+            line.append(f"  [{outcome.article_id}]", style="dim")
+        out.print(line)
+    summary = Text(report.summary(), style="bold")
+    out.print(summary)
+
+
+# ------------------------------------------------------------------------------------- list, show
+def _filtered(library: Library, tag: str | None, source: str | None, unread: bool, starred: bool) -> list[Article]:
+    found = library.articles()
+    if tag:
+        found = [a for a in found if tag in a.tags]
+    if source:
+        found = [a for a in found if a.source.lower() == source.lower()]
+    if unread:
+        found = [a for a in found if not a.read]
+    if starred:
+        found = [a for a in found if a.starred]
+    return found
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.option("--tag", help="Only articles with this tag.")
+@click.option("--source", help="Only articles from this source.")
+@click.option("--unread", is_flag=True, help="Only unread articles.")
+@click.option("--starred", is_flag=True, help="Only starred articles.")
+@click.option("--limit", type=int, default=None, help="At most this many (newest first).")
+@click.pass_obj
+def list_command(state: Context, as_json: bool, tag: str | None, source: str | None, unread: bool,
+                 starred: bool, limit: int | None) -> None:
+    """List articles, newest first."""
+    with state.open() as library:
+        articles = _filtered(library, tag, source, unread, starred)[:limit]
+        if as_json:
+            records = [{key: a.to_dict()[key] for key in
+                        ("id", "title", "source", "published", "origin", "tags", "read", "starred", "url",
+                         "word_count", "imported_at")} for a in articles]
+            sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        if not articles:
+            out.print("no articles" + (" match" if tag or source or unread or starred else " yet"))
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column, options in (("id", {"no_wrap": True, "style": "dim"}), ("date", {"no_wrap": True}),
+                                ("source", {"max_width": 22}), ("title", {"ratio": 1}),
+                                ("words", {"justify": "right"}), ("", {"no_wrap": True}), ("tags", {})):
+            table.add_column(column, **options)
+        for a in articles:
+            flags = ("★" if a.starred else " ") + (" " if a.read else "●")
+            table.add_row(a.id, (a.published or a.imported_at)[:10], _safe(a.source or "—"), _safe(a.title),
+                          str(a.word_count), flags, _safe(", ".join(a.tags)))
+        out.print(table)
+        out.print(Text(f"{plural(len(articles), 'article')}; ● unread, ★ starred", style="dim"))
+
+
+@cli.command("show")
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record with its text as JSON.")
+@click.pass_obj
+def show_command(state: Context, article_id: str, as_json: bool) -> None:
+    """Print an article's cleaned text (ID may be a unique prefix)."""
+    with state.open() as library:
+        article = library.get(article_id)
+        if as_json:
+            sys.stdout.write(orjson.dumps({**article.to_dict(), "body": article.body},
+                                          option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        out.print(Text(article.title, style="bold"))
+        meta = " · ".join(part for part in (article.source, article.author, article.published or "") if part)
+        if meta:
+            out.print(_safe(meta), style="dim")
+        out.print(_safe(article.url or article.origin), style="dim")
+        out.print()
+        out.print(_safe(article.body), soft_wrap=not out.is_terminal)
+
+
+# ------------------------------------------------------------------------------------- changes
+@cli.command("tag")
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("-a", "--add", "add", multiple=True, help="Tag to add (repeatable).")
+@click.option("-r", "--remove", "remove", multiple=True, help="Tag to remove (repeatable).")
+@click.pass_obj
+def tag_command(state: Context, article_ids: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+    """Add or remove tags: broadsheet tag ID [ID...] -a TAG -r TAG."""
+    if not add and not remove:
+        fail("nothing to do: give --add TAG or --remove TAG", EXIT_USAGE)
+    with state.open(write=True) as library:
+        library.tag(article_ids, add=add, remove=remove)
+        for article_id in article_ids:
+            article = library.get(article_id)
+            out.print(Text(f"{article.id}  tags: {', '.join(article.tags) or '(none)'}"))
+
+
+@cli.command("mark")
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("--read/--unread", default=None, help="Mark read or unread.")
+@click.option("--star/--unstar", default=None, help="Star or unstar.")
+@click.pass_obj
+def mark_command(state: Context, article_ids: tuple[str, ...], read: bool | None, star: bool | None) -> None:
+    """Mark articles read/unread or starred/unstarred."""
+    if read is None and star is None:
+        fail("nothing to do: give --read, --unread, --star or --unstar", EXIT_USAGE)
+    with state.open(write=True) as library:
+        if read is not None:
+            library.set_read(article_ids, read)
+        if star is not None:
+            library.set_starred(article_ids, star)
+        out.print(f"marked {plural(len(article_ids), 'article')}")
+
+
+@cli.command("rm")
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def rm_command(state: Context, article_ids: tuple[str, ...], yes: bool) -> None:
+    """Remove articles from the library (asks first unless --yes)."""
+    with state.open(write=True) as library:
+        articles = [library.get(article_id) for article_id in article_ids]
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("not removing without confirmation: pass --yes", EXIT_USAGE)
+            for article in articles:
+                out.print(Text(f"  {article.id}  {article.title}"))
+            if not click.confirm(f"Remove {plural(len(articles), 'article')}?"):
+                out.print("nothing removed")
+                return
+        removed = library.remove([a.id for a in articles])
+        out.print(f"removed {plural(len(removed), 'article')}")
+
+
+@cli.command("doctor")
+@click.option("--restore", is_flag=True, help="Restore damaged files from the newest good backup.")
+@click.pass_obj
+def doctor_command(state: Context, restore: bool) -> None:
+    """Check the library; with --restore, repair damaged files from backups."""
+    from store import doctor
+
+    path = state.library_path
+    if restore:
+        for line in doctor.restore(path):
+            out.print(Text(line))
+    report = doctor.check(path)
+    marks = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "error": ("✗", "red")}
+    out.print(Text(f"library: {path}", style="bold"))
+    for finding in report.findings:
+        mark, style = marks[finding.level]
+        line = Text(f" {mark} ", style=style)
+        line.append(finding.message)
+        out.print(line)
+    if not report.healthy:
+        raise SystemExit(EXIT_ERROR)
+
+
+# ------------------------------------------------------------------------------------- keys, config
+@cli.command("keys")
+@click.option("--keymap", "keymap_name", default=None,
+              help="Show this key map (default, vim, emacs or a .toml path) instead of the configured one.")
+def keys_command(keymap_name: str | None) -> None:
+    """List the key bindings in effect: the configured key map with the config's overrides."""
+    from tui.actions import ACTIONS
+    from tui.keymap import display_keys, effective_keymap, load_config, sort_problems
+
+    config, problems = load_config()
+    if keymap_name:
+        config.keymap, config.keymap_line = keymap_name, None
+    keymap, more = effective_keymap(config)
+    problems = sort_problems(problems + more)
+    table = Table(box=None, pad_edge=False, header_style="bold", title_justify="left",
+                  title=Text(f"key map: {keymap.name}", style="bold"))
+    for column, options in (("scope", {"no_wrap": True}), ("action", {"no_wrap": True}),
+                            ("keys", {"style": "cyan"}), ("description", {"style": "dim"})):
+        table.add_column(column, **options)
+    for spec in ACTIONS:
+        table.add_row(spec.scope, spec.id, _safe(display_keys(keymap.keys_for(spec.id)) or "(none)"),
+                      spec.description)
+    out.print(table)
+    for problem in problems:
+        err.print(_safe(str(problem)))
+
+
+@cli.command("config")
+@click.option("--path", "path_only", is_flag=True, help="Print only the config file's path.")
+def config_command(path_only: bool) -> None:
+    """Show the config file (its path, the key map in use and any problems)."""
+    from tui.keymap import effective_keymap, load_config, sort_problems, ui_state_path
+
+    config, problems = load_config()
+    if path_only:
+        sys.stdout.write(f"{config.path}\n")
+        return
+    keymap, more = effective_keymap(config)
+    problems = sort_problems(problems + more)
+    out.print(_safe(f"config file: {config.path}" + ("" if config.path.is_file() else " (not created yet)")))
+    out.print(_safe(f"key map:     {keymap.name}" + (f" ({len(config.overrides)} overridden)" if config.overrides else "")))
+    out.print(_safe(f"theme:       {config.theme or '(Textual default)'}"))
+    out.print(_safe(f"ui state:    {ui_state_path(config.path)}"))
+    if not problems:
+        out.print("problems:    none")
+        return
+    out.print(f"problems:    {len(problems)} (the app starts anyway, with the default keys for the bad parts)")
+    for problem in problems:
+        out.print(_safe(f"  {problem}"), soft_wrap=True)
+
+
+@cli.command("screenshots")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("screenshots"), show_default=True,
+              help="Folder for the SVG files.")
+def screenshots_command(out: Path) -> None:
+    """Regenerate the README's screenshots from the real app on the demo library."""
+    from tui.screenshots import make_screenshots
+
+    for path in make_screenshots(out):
+        click.echo(str(path))
+
+
+def main() -> None:
+    """Entry point: no tracebacks for expected errors."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        raise SystemExit(130) from None
+    except click.ClickException as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    except LibraryError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except SystemExit:
+        raise
+    except Exception as error:  # an unexpected failure still gets one line, not a traceback
+        if os.environ.get("BROADSHEET_DEBUG"):
+            raise
+        fail(f"internal error: {type(error).__name__}: {error} (set BROADSHEET_DEBUG=1 for details)", 70)
+
+
+if __name__ == "__main__":
+    main()
