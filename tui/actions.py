@@ -2,7 +2,9 @@
 
 The id is the contract: `keymaps/*.toml` and the user's config map ids to keys, the help screen and
 the command palette list them, and `broadsheet keys` prints them. An action's `scope` says which
-part of the app handles it: "app" anywhere, "library" in the library pane, "reader" in the reader.
+part of the app handles it: "app" anywhere, "library" in the library pane, "reader" in the reader;
+a pane adds its own scope by giving its key-handling widget `KEY_SCOPE = "<scope>"` and
+`BINDINGS = bindings_for("<scope>", default_keymap())`, and listing the scope in SCOPES.
 """
 
 from __future__ import annotations

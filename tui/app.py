@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Button, Footer
 
 from store import Article, ImportReport, Library, LibraryError, LibraryLocked
@@ -21,7 +22,7 @@ from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, effective_keymap, load_config, \
     load_theme, save_theme
 from .library_pane import ArticleTable, LibraryPane
-from .reader_pane import ReaderPane, ReaderView
+from .reader_pane import ReaderPane
 from .safe_text import plain
 
 NARROW_WIDTH = 100
@@ -249,22 +250,45 @@ class BroadsheetApp(App[None]):
     def keys_for(self, action_id: str) -> str:
         return ", ".join(self.keymap_in_use.keys.get(action_id, ()))
 
+    def focused_scope(self) -> tuple[str, Widget | None]:
+        """The key scope of the focused widget and the widget that handles it: the nearest of the
+        focused widget and its ancestors with a `KEY_SCOPE` (each pane's key handler declares one)."""
+        node = self.focused
+        while node is not None:
+            scope = getattr(node, "KEY_SCOPE", None)
+            if isinstance(scope, str) and isinstance(node, Widget):
+                return scope, node
+            node = node.parent
+        return "library", self.library_pane.table if self.screen is self.screen_stack[0] else None
+
+    def scope_widget(self, scope: str) -> Widget | None:
+        """The widget on the current screen that handles a scope's actions, focused for them.
+        Library and reader are brought into view first (a narrow layout shows one at a time)."""
+        if scope == "library":
+            self.action_focus_library()
+            return self.library_pane.table
+        if scope == "reader":
+            self.action_focus_reader()
+            return self.reader_pane.view
+        for widget in self.screen.query("*"):
+            if getattr(widget, "KEY_SCOPE", None) == scope:
+                widget.focus()
+                return widget
+        return None
+
     def run_action_id(self, action_id: str) -> None:
         spec = ACTIONS_BY_ID[action_id]
         if spec.scope == "app":
             self.call_later(self.run_action, spec.action)
             return
-        if spec.scope == "library":
-            self.action_focus_library()
-            target: object = self.library_pane.table
-        else:
-            self.action_focus_reader()
-            target = self.reader_pane.view
+        target = self.scope_widget(spec.scope)
+        if target is None:
+            self.notify(f"{spec.description}: not available here.", severity="warning", timeout=3)
+            return
         self.call_later(self.run_action, spec.action, target)
 
     def action_help(self) -> None:
-        focused = self.focused
-        scope = "reader" if isinstance(focused, ReaderView) else "library"
+        scope, _ = self.focused_scope()
         rows = [(self.keys_for(spec.id) or "—", spec.description, spec.id)
                 for spec in ACTIONS if spec.scope in (scope, "app")]
         title = f"Keys: {scope} pane (key map: {self.keymap_in_use.name})"
@@ -300,11 +324,11 @@ class BroadsheetApp(App[None]):
         pending = (*self._pending_keys, event.key)
         if pending in self._sequences:
             self._pending_keys = ()
-            scope = "reader" if isinstance(self.focused, ReaderView) else "library"
+            scope, handler = self.focused_scope()
             for action_id in self._sequences[pending]:
                 spec = ACTIONS_BY_ID[action_id]
                 if spec.scope in (scope, "app"):
-                    target = self if spec.scope == "app" else self.focused
+                    target = self if spec.scope == "app" else handler
                     self.call_later(self.run_action, spec.action, target)
                     event.stop()
                     return True

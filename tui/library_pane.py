@@ -70,7 +70,8 @@ def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article
 class ArticleTable(DataTable[Text], inherit_bindings=False):
     """DataTable without its built-in (id-less) bindings: the key map binds ours."""
 
-    BINDINGS: list[Binding] = bindings_for("library", default_keymap())
+    KEY_SCOPE = "library"
+    BINDINGS: list[Binding] = bindings_for(KEY_SCOPE, default_keymap())
 
     class OpenRequested(Message):
         def __init__(self, article_id: str) -> None:

@@ -17,7 +17,8 @@ from .safe_text import plain
 class ReaderView(ArticleView):
     """The article view as the reader uses it, with the reader's key map."""
 
-    BINDINGS = bindings_for("reader", default_keymap())
+    KEY_SCOPE = "reader"
+    BINDINGS = bindings_for(KEY_SCOPE, default_keymap())
 
     def action_close_reader(self) -> None:
         self.app.action_close_reader()  # type: ignore[attr-defined]
