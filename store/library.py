@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import filelock
 from tinydb import TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from . import backups
 from .atomic import atomic_write, remove_stale_temporaries

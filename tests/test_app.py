@@ -12,7 +12,7 @@ from store.demo import demo_files
 from tui.actions import ACTIONS
 from tui.app import BroadsheetApp
 from tui.dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
-from tui.keymap import Keymap, builtin_keymap_names, default_keymap, effective_keymap, load_config
+from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
 from tui.library_pane import ArticleTable
 from tui.reader_pane import ReaderView
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
 import random
 import shutil
 import statistics
@@ -34,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -44,35 +41,14 @@ for entry in (str(ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 import corpus  # noqa: E402
+from report import Figure, exit_code, log, percentile, print_table, write_json  # noqa: E402
 from store import Library  # noqa: E402
 
 BUILD_BATCH = 2000
 
 
-@dataclass
-class Figure:
-    name: str
-    budget: str
-    result: str
-    ok: bool | None  # None: informational, no budget
-
-    @property
-    def verdict(self) -> str:
-        return "-" if self.ok is None else ("pass" if self.ok else "FAIL")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def fmt_size(n: int) -> str:
     return f"{n // 1000}k" if n % 1000 == 0 else str(n)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 # --------------------------------------------------------------------------- libraries
@@ -222,7 +198,7 @@ def bench_open(folder: Path, size: int, repeats: int = 5) -> list[Figure]:
         listing.append(listed - opened)
         del articles, lib
         started = time.perf_counter()
-        with Library.open(folder, read_only=True) as lib:
+        with Library.open(folder, read_only=True):
             opens_ro.append(time.perf_counter() - started)
     _touch_state(folder)
     fresh = _fresh_process(folder, "rw")
@@ -248,18 +224,6 @@ def bench_open(folder: Path, size: int, repeats: int = 5) -> list[Figure]:
                f"after open {fresh['rss_open_kb'] / 1024:.0f} MB; VmHWM {fresh['vm_hwm_kb'] / 1024:.0f} MB)",
                peak_mb < 2048),
     ]
-
-
-# --------------------------------------------------------------------------- table
-def print_table(figures: list[Figure]) -> None:
-    headers = ("figure", "budget", "result", "pass/fail")
-    rows = [(f.name, f.budget, f.result, f.verdict) for f in figures]
-    widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(4)]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    print(line.format(*headers))
-    print(line.format(*("-" * w for w in widths)))
-    for row in rows:
-        print(line.format(*row))
 
 
 def main() -> int:
@@ -289,9 +253,8 @@ def main() -> int:
 
     print()
     print_table(figures)
-    if args.json:
-        args.json.write_text(json.dumps([f.__dict__ for f in figures], indent=2))
-    return 0 if all(f.ok is not False for f in figures) else 1
+    write_json(args.json, figures)
+    return exit_code(figures)
 
 
 if __name__ == "__main__":
