@@ -11,10 +11,13 @@ from .errors import (LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrar
                      UnknownArticle)
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
+from .query import Query, QueryError, fold, parse_query
+from .search import SearchHit, SearchIndex, SearchResults
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article", "Candidate", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
     "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
+    "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
 ]
