@@ -52,11 +52,22 @@ class _FoldTable(dict[int, str]):
 _FOLD = _FoldTable()
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD)
+
+
 def fold(text: str) -> str:
     """Case- and accent-folded `text`, the same length as `text` ("Peña" -> "pena")."""
+    lowered = text.lower()
     if text.isascii():
-        return text.lower()
-    return text.translate(_FOLD)
+        return lowered
+    if len(lowered) != len(text):  # a rare letter whose lower case is longer (İ): go one by one
+        return text.translate(_FOLD)
+    # news text is mostly ASCII with curly quotes and dashes: fold only the non-ASCII runs
+    return _NON_ASCII.sub(_fold_run, lowered)
 
 
 def words_of(text: str) -> list[str]:
@@ -78,6 +89,7 @@ class Query:
     before: str | None = None                      # "YYYY-MM-DD": dates strictly earlier
     after: str | None = None                       # "YYYY-MM-DD": dates on or after
     prefix: bool = False                           # the last word is still being typed
+    phrase_prefix: bool = False                    # ... inside an unclosed "phrase
 
     @property
     def has_terms(self) -> bool:
@@ -117,9 +129,11 @@ def parse_query(text: str) -> Query:
     before: str | None = None
     after: str | None = None
     last_is_word = False
+    phrase_prefix = False
     for match in _TOKEN.finditer(text):
         negate, name, quoted_value, bare_value, phrase, bare = match.groups()
         last_is_word = False
+        phrase_prefix = False
         if name is not None:
             value = quoted_value if quoted_value is not None else bare_value or ""
             key = name.lower()
@@ -151,6 +165,8 @@ def parse_query(text: str) -> Query:
             sequence = tuple(words_of(phrase))
             if sequence:
                 (excluded if negate else phrases).append(sequence)
+                unclosed = match.end() == len(text) and not match.group().endswith('"') or match.group() == '"'
+                phrase_prefix = not negate and unclosed and bool(WORD.search(text[-1]))
         elif bare is not None:
             found = words_of(bare)
             if negate and found:
@@ -163,4 +179,4 @@ def parse_query(text: str) -> Query:
                  sources=tuple(parts["source"]), excluded_sources=tuple(parts["-source"]),
                  tags=tuple(parts["tag"]), excluded_tags=tuple(parts["-tag"]),
                  flags=frozenset(flags), excluded_flags=frozenset(excluded_flags),
-                 before=before, after=after, prefix=prefix)
+                 before=before, after=after, prefix=prefix, phrase_prefix=phrase_prefix)

@@ -18,10 +18,12 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
@@ -46,6 +48,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 DOC_BITS = 24               # postings are sorted on (term << DOC_BITS) | doc
 MERGE_AT = 2000             # delta articles before they are merged into the arrays
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 110
+_SPLIT = re.compile(r"(\w+)")
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,37 @@ def _date_of(record: dict[str, Any]) -> str:
     return str(record.get("published") or record.get("imported_at") or "")[:10]
 
 
+class _Text:
+    """A body folded and cut into words (offsets in arrays), for finding hits without a Python loop
+    over every word: re.split keeps the separators, so offsets are running sums of lengths."""
+
+    __slots__ = ("body", "folded", "offsets", "words", "hashes")
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.folded = fold(body)
+        parts = _SPLIT.split(self.folded)
+        self.offsets = list(accumulate(map(len, parts), initial=0))  # word i: offsets[2i+1]..offsets[2i+2]
+        self.words = parts[1::2]
+        self.hashes = np.fromiter(map(hash, self.words), np.int64, len(self.words))
+
+
+@dataclass
+class _Plan:
+    """What reading a candidate looks for: query words by term id, phrase and exclusion patterns."""
+
+    by_word: dict[str, tuple[int, float]]
+    hashes: np.ndarray
+    groups: int
+    phrases: list[re.Pattern[str]]
+    excluded: list[re.Pattern[str]]
+
+
+def _phrase_pattern(words: tuple[str, ...], prefix: bool = False) -> re.Pattern[str]:
+    body = r"\W+".join(re.escape(w) for w in words)
+    return re.compile(r"\b" + body + (r"\w*" if prefix else r"\b"))
+
+
 class SearchIndex:
     """The search index of one open library. Thread-safe: the app queries it from a worker."""
 
@@ -167,6 +201,7 @@ class SearchIndex:
         self._unsorted_new: list[str] = []
         self._delta_docs = 0
         self._avg_length = 1.0
+        self._source_groups: dict[str, np.ndarray] | None = None
         # hot state, refreshed on change notifications
         self._read = np.zeros(0, dtype=bool)
         self._starred = np.zeros(0, dtype=bool)
@@ -179,7 +214,7 @@ class SearchIndex:
         self._has_highlight = np.zeros(0, dtype=bool)
         self._expansions: OrderedDict[tuple[str, bool], list[tuple[str, float]]] = OrderedDict()
         self._prefix_cache: OrderedDict[str, list[str]] = OrderedDict()
-        self._bodies: OrderedDict[int, tuple[str, str, list[tuple[int, int, str]]]] = OrderedDict()
+        self._bodies: OrderedDict[int, _Text] = OrderedDict()
         library.changed_listeners.append(self.mark_stale)
 
     # ------------------------------------------------------------------ keeping up with the library
@@ -295,6 +330,7 @@ class SearchIndex:
             if name == "body":
                 length = len(tokens)
         self._docs[doc].length = length
+        self._source_groups = None
         self._alive = np.append(self._alive, True)
         self._lengths = np.append(self._lengths, np.float32(length))
         self._dates = np.append(self._dates, np.array([_date_of(record)], dtype="U10"))
@@ -399,8 +435,9 @@ class SearchIndex:
         end = bisect.bisect_left(self._sorted_terms, word + "\U0010ffff")
         candidates = self._sorted_terms[start:end]
         candidates += [t for t in self._unsorted_new if t.startswith(word)]
-        if len(candidates) > PREFIX_COMPLETIONS:
-            candidates = heapq.nlargest(PREFIX_COMPLETIONS, candidates, key=lambda t: self._df(self._term_id[t]))
+        wanted = PREFIX_COMPLETIONS if len(word) > 2 else PREFIX_COMPLETIONS // 3  # "t" is not a question yet
+        if len(candidates) > wanted:
+            candidates = heapq.nlargest(wanted, candidates, key=lambda t: self._df(self._term_id[t]))
         self._prefix_cache[word] = candidates
         if len(self._prefix_cache) > 2048:
             self._prefix_cache.popitem(last=False)
@@ -477,9 +514,19 @@ class SearchIndex:
     def _filter_mask(self, query: Query, count: int) -> np.ndarray:
         mask = self._alive.copy()
         if query.sources or query.excluded_sources:
-            folded_sources = [" ".join(WORD.findall(fold(d.source))) for d in self._docs]
+            if self._source_groups is None:   # few outlets, many articles: group once per change
+                grouped: dict[str, list[int]] = {}
+                for doc, item in enumerate(self._docs):
+                    grouped.setdefault(" ".join(WORD.findall(fold(item.source))), []).append(doc)
+                self._source_groups = {k: np.array(v, dtype=np.int64) for k, v in grouped.items()}
+            groups = self._source_groups
+
             def matching(values: tuple[str, ...]) -> np.ndarray:
-                return np.fromiter((any(v in s for v in values) for s in folded_sources), bool, count)
+                hit = np.zeros(count, dtype=bool)
+                for folded, docs in groups.items():
+                    if any(v in folded for v in values):
+                        hit[docs] = True
+                return hit
             if query.sources:
                 mask &= matching(query.sources)
             if query.excluded_sources:
@@ -515,8 +562,8 @@ class SearchIndex:
         return mask
 
     # ------------------------------------------------------------------ reading candidates
-    def _body(self, doc: int) -> tuple[str, str, list[tuple[int, int, str]]]:
-        """(body, folded body, word tokens with offsets), for the few articles read per query."""
+    def _body(self, doc: int) -> _Text:
+        """A body as the few articles read per query need it (cached: typing repeats them)."""
         cached = self._bodies.get(doc)
         if cached is not None:
             self._bodies.move_to_end(doc)
@@ -526,53 +573,36 @@ class SearchIndex:
             body = self.library._bodies.read(record["content_hash"]) if record else ""
         except OSError:
             body = ""
-        folded = fold(body)
-        tokens = [(m.start(), m.end(), m.group()) for m in WORD.finditer(folded)]
-        entry = (body, folded, tokens)
+        entry = _Text(body)
         self._bodies[doc] = entry
-        if len(self._bodies) > 512:
+        if len(self._bodies) > 1024:
             self._bodies.popitem(last=False)
         return entry
-
-    @staticmethod
-    def _phrase_in(tokens: list[tuple[int, int, str]], phrase: tuple[str, ...]) -> list[tuple[int, int]]:
-        found = []
-        n = len(phrase)
-        first = phrase[0]
-        for i, (start, _, word) in enumerate(tokens):
-            if word == first and tuple(t[2] for t in tokens[i:i + n]) == phrase:
-                found.append((start, tokens[i + n - 1][1]))
-        return found
 
     def _other_text(self, doc: int) -> list[tuple[str, str]]:
         item = self._docs[doc]
         return [("title", item.title), ("source", item.source), ("tags", self._tag_text.get(doc, "")),
                 ("note", self._note_text.get(doc, ""))]
 
-    def _inspect(self, doc: int, groups: list[dict[str, float]], query: Query) -> dict[str, Any] | None:
+    def _inspect(self, doc: int, plan: "_Plan") -> dict[str, Any] | None:
         """Read one article: its hits, proximity, phrases. None if a phrase or exclusion fails."""
-        _, _, tokens = self._body(doc)
+        text = self._body(doc)
         hits: list[tuple[int, int, int, float]] = []  # start, end, group, quality
-        for start, end, word in tokens:
-            for index, group in enumerate(groups):
-                quality = group.get(word)
-                if quality is not None:
-                    hits.append((start, end, index, quality))
-                    break
+        wanted, offsets, words = plan.by_word, text.offsets, text.words
+        for i in np.nonzero(np.isin(text.hashes, plan.hashes))[0].tolist():   # hashes first: C speed
+            found = wanted.get(words[i])
+            if found is not None:
+                hits.append((offsets[2 * i + 1], offsets[2 * i + 2], found[0], found[1]))
         phrase_spans: list[tuple[int, int]] = []
-        for phrase in query.phrases:
-            spans = self._phrase_in(tokens, phrase)
-            if not spans:
-                if not any(self._phrase_in([(m.start(), m.end(), m.group()) for m in WORD.finditer(fold(t))], phrase)
-                           for _, t in self._other_text(doc) if t):
-                    return None
-            phrase_spans.extend(spans)
-        for phrase in query.excluded:
-            if len(phrase) > 1 and (self._phrase_in(tokens, phrase) or any(
-                    self._phrase_in([(m.start(), m.end(), m.group()) for m in WORD.finditer(fold(t))], phrase)
-                    for _, t in self._other_text(doc) if t)):
+        for pattern in plan.phrases:
+            spans = [m.span() for m in pattern.finditer(text.folded)]
+            if not spans and not any(pattern.search(fold(t)) for _, t in self._other_text(doc) if t):
                 return None
-        window = _best_window(hits, len(groups)) if groups else None
+            phrase_spans.extend(spans)
+        for pattern in plan.excluded:
+            if pattern.search(text.folded) or any(pattern.search(fold(t)) for _, t in self._other_text(doc) if t):
+                return None
+        window = _best_window(hits, plan.groups) if plan.groups else None
         return {"hits": hits, "phrases": phrase_spans, "window": window}
 
     # ------------------------------------------------------------------ the query
@@ -593,7 +623,6 @@ class SearchIndex:
         score = np.zeros(count, dtype=np.float32)
         groups: list[dict[str, float]] = []
         expansions: dict[str, list[str]] = {}
-        exact_score = np.zeros(count, dtype=bool) if query.words else None
         for position, word in enumerate(query.words):
             prefix = query.prefix and position == len(query.words) - 1
             expanded = self.expand(word, prefix)
@@ -606,37 +635,55 @@ class SearchIndex:
             mask &= scores > 0
             score += self._idf(expanded, alive) * scores
             groups.append(dict(expanded))
-        for phrase in query.phrases:
-            for word in phrase:
-                expanded = [(word, EXACT)] if word in self._term_id else []
+        phrase_patterns = []
+        for number, phrase in enumerate(query.phrases):
+            typing = query.phrase_prefix and number == len(query.phrases) - 1
+            group: dict[str, float] = {}
+            for position, word in enumerate(phrase):
+                if typing and position == len(phrase) - 1:   # "white h|: the last word is being typed
+                    expanded = [(t, q) for t, q in self.expand(word, True) if q >= PREFIX]
+                else:
+                    expanded = [(word, EXACT)] if word in self._term_id else []
                 if not expanded:
                     mask[:] = False
                     continue
                 scores = self._word_scores(expanded, count)
                 mask &= scores > 0
                 score += 1.5 * self._idf(expanded, alive) * scores   # an exact phrase weighs more
-            groups.append({w: EXACT for w in phrase})
+                group.update(expanded)
+            groups.append(group)
+            phrase_patterns.append(_phrase_pattern(phrase, typing))
+        by_word: dict[str, tuple[int, float]] = {}
+        for number, group in enumerate(groups):
+            for term, quality in group.items():
+                by_word.setdefault(term, (number, quality))
+        plan = _Plan(by_word, np.fromiter(map(hash, by_word), np.int64, len(by_word)), len(groups), phrase_patterns,
+                     [_phrase_pattern(p) for p in query.excluded if len(p) > 1])
         candidates = np.nonzero(mask)[0]
         if not query.has_terms:   # filters only: newest first
             order = candidates[np.argsort(self._dates[candidates], kind="stable")[::-1]]
             hits = [self._hit(int(doc), 0.0, None, [], query) for doc in order[:limit]]
             return SearchResults(hits, len(candidates), False, (time.perf_counter() - started) * 1000, query,
                                  expansions)
+        needs_check = bool(plan.phrases or plan.excluded)
+        # one word: the scores are final, only the shown hits are read; several: the best few
+        # dozen are read to rank nearness
+        rerank = limit if len(groups) <= 1 and not needs_check else max(RERANK, limit * 2)
+        budget = PHRASE_CHECK_LIMIT if needs_check else rerank
         cand_scores = score[candidates]
-        order = candidates[np.argsort(-cand_scores, kind="stable")]
-        needs_check = bool(query.phrases) or any(len(p) > 1 for p in query.excluded)
-        rerank = max(RERANK, limit * 2)
+        if len(candidates) > budget:
+            top = np.argpartition(-cand_scores, budget - 1)[:budget]
+            candidates_ranked = candidates[top[np.argsort(-cand_scores[top], kind="stable")]]
+        else:
+            candidates_ranked = candidates[np.argsort(-cand_scores, kind="stable")]
         inspected: list[tuple[float, int, dict[str, Any]]] = []
         rejected = 0
         checked = 0
-        for doc in order:
-            doc = int(doc)
-            if checked >= (PHRASE_CHECK_LIMIT if needs_check else rerank):
-                break
+        for doc in candidates_ranked.tolist():
             if needs_check and len(inspected) >= rerank:
                 break
             checked += 1
-            info = self._inspect(doc, groups, query)
+            info = self._inspect(doc, plan)
             if info is None:
                 rejected += 1
                 continue
@@ -654,8 +701,8 @@ class SearchIndex:
         hits = [self._hit(doc, final, info, groups, query) for final, doc, info in inspected[:limit]]
         total = len(candidates) - rejected
         approximate = needs_check and checked < len(candidates)
-        if approximate:
-            total = max(len(inspected), total if not query.phrases else len(inspected))
+        if approximate:  # unread candidates may fail the phrase: count only what was confirmed
+            total = len(inspected)
         return SearchResults(hits, total, approximate, (time.perf_counter() - started) * 1000, query, expansions)
 
     def _exact_elsewhere(self, doc: int, word: str) -> bool:
@@ -664,7 +711,7 @@ class SearchIndex:
     def _hit(self, doc: int, score: float, info: dict[str, Any] | None, groups: list[dict[str, float]],
              query: Query) -> SearchHit:
         item = self._docs[doc]
-        body, _, _ = self._body(doc)
+        body = self._body(doc).body
         wanted: dict[str, float] = {}
         for group in groups:
             wanted.update(group)
