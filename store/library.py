@@ -48,7 +48,11 @@ _STATE_DEFAULTS: dict[str, Any] = {"tags": [], "read": False, "starred": False, 
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # SOURCE_DATE_EPOCH (the reproducible-builds convention) freezes import times, so a library
+    # built for screenshots or snapshot tests looks the same on every run
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.isoformat(timespec="seconds")
 
 
 def site_name(url: str) -> str:

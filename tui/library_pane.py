@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from store import Article
 
@@ -21,6 +22,11 @@ from .safe_text import plain
 SORTS = ("date", "source", "title", "words")
 FILTERS = ("all", "unread", "starred")
 GROUPS = ("source", "date", "none")  # "story" joins once stories exist
+
+COLUMNS = (("Title", "title"), ("Source", "source"), ("Date", "date"), ("Words", "words"), ("", "flags"),
+           ("✎", "notes"))
+FIXED_WIDTHS = {"date": 10, "words": 5, "flags": 2, "notes": 3}
+SOURCE_MAX = 16
 
 
 @dataclass(frozen=True)
@@ -157,21 +163,26 @@ class LibraryPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.table
-        for label, key, width in (("Title", "title", None), ("Source", "source", 16), ("Date", "date", 10),
-                                  ("Words", "words", 6), ("", "flags", 3), ("✎", "notes", 3)):
-            table.add_column(label, key=key, width=width)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key, width=FIXED_WIDTHS.get(key, 12))
 
     def on_resize(self) -> None:
-        self._fit_title_column()
+        self._fit_columns()
 
-    def _fit_title_column(self) -> None:
+    def _fit_columns(self) -> None:
+        """The title takes what the other columns leave; the source column is as wide as the longest
+        source shown (capped), so a library without sources does not waste a column on dashes."""
         table = self.table
-        fixed = 16 + 10 + 6 + 3 + 3 + 6 * 2 + 2
-        title = table.columns.get("title")  # type: ignore[call-overload]
-        if title is not None:
-            title.width = max(12, self.size.width - fixed)
-            title.auto_width = False
-            table.refresh()
+        widths = dict(FIXED_WIDTHS)
+        widths["source"] = min(SOURCE_MAX, max([6, *(len(a.source) for a in self._articles[:2000])]))
+        # the table keeps a gutter for its vertical scrollbar (CSS), so rows never scroll sideways
+        spare = self.size.width - table.styles.scrollbar_size_vertical - 2 * table.cell_padding * len(COLUMNS)
+        widths["title"] = max(12, spare - sum(widths.values()))
+        for key, width in widths.items():
+            column = table.columns.get(ColumnKey(key))
+            if column is not None and (column.width != width or column.auto_width):
+                column.width, column.auto_width = width, False
+                table.refresh()
 
     @property
     def selected(self) -> Article | None:
@@ -190,27 +201,37 @@ class LibraryPane(Vertical):
         self._row_article.clear()
         target_row = None
         shown = 0
-        for label, members in arrange(articles, self.view):
+        groups = arrange(articles, self.view)
+        if len(groups) == 1:  # one group says nothing a header would add
+            groups = [("", groups[0][1])]
+        empty = Text("")
+        for label, members in groups:
             if label:
-                table.add_row(Text(f"▾ {label}  ({len(members)})", style="bold $accent"), Text(""), Text(""),
-                              Text(""), Text(""), Text(""), key=f"group:{label}")
+                table.add_row(Text(f"▾ {label}  ({len(members)})", style="bold $accent", no_wrap=True,
+                                   overflow="ellipsis"), empty, empty, empty, empty, empty, key=f"group:{label}")
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
                 if article.id == keep:
                     target_row = table.row_count
-                style = "" if article.read else "bold"
-                flags = ("★" if article.starred else " ") + (" " if article.read else "●")
-                count = self.highlight_counts.get(article.id, 0)
-                table.add_row(plain(article.title, style=style), plain(article.source or "—", style="dim"),
-                              Text((article.date or "")[:10]), Text(str(article.word_count), justify="right"),
-                              Text(flags, style="yellow"), Text(str(count) if count else ""), key=row)
+                table.add_row(*self._cells(article), key=row)
                 shown += 1
         if target_row is None:
             target_row = next((i for i, key in enumerate(table.rows) if key.value in self._row_article), 0)
         if table.row_count:
             table.move_cursor(row=target_row)
         self._update_status(shown)
+        self._fit_columns()
+
+    def _cells(self, article: Article) -> tuple[Text, ...]:
+        title = plain(article.title, style="" if article.read else "bold")
+        title.no_wrap, title.overflow = True, "ellipsis"
+        source = plain(article.source or "—", style="dim")
+        source.no_wrap, source.overflow = True, "ellipsis"
+        flags = ("★" if article.starred else " ") + (" " if article.read else "●")
+        count = self.highlight_counts.get(article.id, 0)
+        return (title, source, Text((article.date or "")[:10]), Text(f"{article.word_count:>{FIXED_WIDTHS['words']}}"),
+                Text(flags, style="yellow"), Text(f"{count:>3}" if count else "", style="magenta"))
 
     def _update_status(self, shown: int) -> None:
         view = self.view

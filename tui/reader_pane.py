@@ -42,7 +42,8 @@ class ReaderPane(Vertical):
         header = Text()
         header.append_text(plain(article.title, style="bold"))
         header.append("\n")
-        details = [article.source or "no source", (article.published or f"imported {article.imported_at}")[:10],
+        details = [article.source or "no source",
+                   article.published[:10] if article.published else f"imported {article.imported_at[:10]}",
                    f"{article.word_count} words"]
         if article.author:
             details.insert(1, article.author)
