@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Button, Input, Static
 
 from store import Article
 
 from .keymap import bindings_for, default_keymap
+from .row_table import CELL_PADDING, Row, RowTable
 from .safe_text import plain
 
 SORTS = ("date", "source", "title", "words")
@@ -73,8 +73,8 @@ def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article
     return sorted(groups.items(), key=lambda item: item[0], reverse=view.group == "date")
 
 
-class ArticleTable(DataTable[Text], inherit_bindings=False):
-    """DataTable without its built-in (id-less) bindings: the key map binds ours."""
+class ArticleTable(RowTable):
+    """The library's rows, virtual (10k articles paint as fast as 10); the key map binds its keys."""
 
     KEY_SCOPE = "library"
     BINDINGS: list[Binding] = bindings_for(KEY_SCOPE, default_keymap())
@@ -121,11 +121,20 @@ class ArticleTable(DataTable[Text], inherit_bindings=False):
     def action_filter_text(self) -> None:
         self.pane.start_filter()
 
+    def row_cells(self, row: Row) -> tuple[Text, ...]:
+        return self.pane.cells(row.item) if isinstance(row.item, Article) else row.cells
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
     def action_page_down(self) -> None:
-        self.move_cursor(row=min(self.row_count - 1, self.cursor_row + max(1, self.size.height - 2)))
+        self.move_cursor(row=self.cursor_row + self.page_rows)
 
     def action_page_up(self) -> None:
-        self.move_cursor(row=max(0, self.cursor_row - max(1, self.size.height - 2)))
+        self.move_cursor(row=self.cursor_row - self.page_rows)
 
     def action_top(self) -> None:
         self.move_cursor(row=0)
@@ -149,7 +158,7 @@ class LibraryPane(Vertical):
         yield Static(id="library-status")
         yield Input(placeholder="filter: words, tag:NAME, source:NAME (Enter applies, Esc clears)",
                     id="library-filter", classes="hidden")
-        table = ArticleTable(id="library-table", cursor_type="row", zebra_stripes=False)
+        table = ArticleTable(id="library-table")
         yield table
         with Vertical(id="library-empty", classes="hidden"):
             yield Static(Text.assemble(("Your library is empty.\n\n", "bold"),
@@ -162,68 +171,56 @@ class LibraryPane(Vertical):
         return self.query_one(ArticleTable)
 
     def on_mount(self) -> None:
-        table = self.table
-        for label, key in COLUMNS:
-            table.add_column(label, key=key, width=FIXED_WIDTHS.get(key, 12))
+        self.table.set_columns(list(COLUMNS), self._widths())
 
     def on_resize(self) -> None:
         self._fit_columns()
 
-    def _fit_columns(self) -> None:
+    def _widths(self) -> dict[str, int]:
         """The title takes what the other columns leave; the source column is as wide as the longest
         source shown (capped), so a library without sources does not waste a column on dashes."""
         table = self.table
         widths = dict(FIXED_WIDTHS)
         widths["source"] = min(SOURCE_MAX, max([6, *(len(a.source) for a in self._articles[:2000])]))
         # the table keeps a gutter for its vertical scrollbar (CSS), so rows never scroll sideways
-        spare = self.size.width - table.styles.scrollbar_size_vertical - 2 * table.cell_padding * len(COLUMNS)
+        spare = self.size.width - table.styles.scrollbar_size_vertical - 2 * CELL_PADDING * len(COLUMNS)
         widths["title"] = max(12, spare - sum(widths.values()))
-        for key, width in widths.items():
-            column = table.columns.get(ColumnKey(key))
-            if column is not None and (column.width != width or column.auto_width):
-                column.width, column.auto_width = width, False
-                table.refresh()
+        return widths
+
+    def _fit_columns(self) -> None:
+        self.table.set_widths(self._widths())
 
     @property
     def selected(self) -> Article | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._row_article.get(key or "")
+        key = self.table.cursor_key
+        return self._row_article.get(key) if key else None
 
     def show(self, articles: list[Article], keep: str | None = None) -> None:
         """Show `articles` as the current view arranges them; keep the cursor on `keep` if present."""
         self._articles = articles
         keep = keep or (self.selected.id if self.selected else None)
-        table = self.table
-        table.clear()
         self._row_article.clear()
+        rows: list[Row] = []
         target_row = None
-        shown = 0
         groups = arrange(articles, self.view)
         if len(groups) == 1:  # one group says nothing a header would add
             groups = [("", groups[0][1])]
-        empty = Text("")
         for label, members in groups:
             if label:
-                table.add_row(Text(f"▾ {label}  ({len(members)})", style="bold $accent", no_wrap=True,
-                                   overflow="ellipsis"), empty, empty, empty, empty, empty, key=f"group:{label}")
+                rows.append(Row(f"group:{label}", label=Text(f"▾ {label}  ({len(members)})")))
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
                 if article.id == keep:
-                    target_row = table.row_count
-                table.add_row(*self._cells(article), key=row)
-                shown += 1
+                    target_row = len(rows)
+                rows.append(Row(row, item=article))
         if target_row is None:
-            target_row = next((i for i, key in enumerate(table.rows) if key.value in self._row_article), 0)
-        if table.row_count:
-            table.move_cursor(row=target_row)
-        self._update_status(shown)
+            target_row = next((i for i, row in enumerate(rows) if row.key in self._row_article), 0)
+        self.table.set_rows(rows, cursor=target_row)
+        self._update_status(len(self._row_article))
         self._fit_columns()
 
-    def _cells(self, article: Article) -> tuple[Text, ...]:
+    def cells(self, article: Article) -> tuple[Text, ...]:
         title = plain(article.title, style="" if article.read else "bold")
         title.no_wrap, title.overflow = True, "ellipsis"
         source = plain(article.source or "—", style="dim")
@@ -248,8 +245,8 @@ class LibraryPane(Vertical):
     def watch_view(self) -> None:
         self.show(self._articles)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        article = self._row_article.get(event.row_key.value or "")
+    def on_row_table_selected(self, event: RowTable.Selected) -> None:
+        article = self._row_article.get(event.key)
         if article is not None:
             self.post_message(ArticleTable.OpenRequested(article.id))
 

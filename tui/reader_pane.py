@@ -24,13 +24,18 @@ class ReaderView(ArticleView):
         self.app.action_close_reader()  # type: ignore[attr-defined]
 
 
+PLACEHOLDER = Text.assemble(("No article open.\n", "bold"),
+                            ("Enter opens the article under the cursor (or click it twice); ? lists the keys,\n"
+                             "Ctrl+P every action.", "dim"))
+
+
 class ReaderPane(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.article: Article | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Open an article from the library (Enter).", style="dim"), id="reader-header")
+        yield Static(PLACEHOLDER, id="reader-header")
         yield ReaderView(id="reader-view")
 
     @property
@@ -55,6 +60,5 @@ class ReaderPane(Vertical):
 
     def clear(self) -> None:
         self.article = None
-        self.query_one("#reader-header", Static).update(Text("Open an article from the library (Enter).",
-                                                              style="dim"))
+        self.query_one("#reader-header", Static).update(PLACEHOLDER)
         self.view.set_text("")
