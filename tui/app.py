@@ -162,11 +162,11 @@ class BroadsheetApp(App[None]):
 
     def library_toggle_read(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_read([article.id], not article.read)):
-            self.refresh_library(keep=article.id)
+            self._article_changed(article.id)
 
     def library_toggle_star(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_starred([article.id], not article.starred)):
-            self.refresh_library(keep=article.id)
+            self._article_changed(article.id)
 
     def library_tag(self, article: Article | None) -> None:
         if article is None:
@@ -174,7 +174,7 @@ class BroadsheetApp(App[None]):
 
         def apply(result: tuple[list[str], list[str]] | None) -> None:
             if result and self._write(lambda: self.library.tag([article.id], add=result[0], remove=result[1])):
-                self.refresh_library(keep=article.id)
+                self._article_changed(article.id)
 
         self.push_screen(TagDialog(article.title, article.tags), apply)
 
@@ -220,14 +220,29 @@ class BroadsheetApp(App[None]):
             self.notify(f"Cannot open it: {error}", severity="error")
             return
         del body_loaded
-        if not article.read and not self.library.read_only:
-            self._write(lambda: self.library.set_read([article.id], True))
-            article = self.library.get(article_id)
         self.reader_pane.show(article)
-        self.refresh_library(keep=article.id)
+        self.library_pane.select(article.id)
         self.showing = "reader" if self.narrow else self.showing
         self._apply_showing()
         self.reader_pane.view.focus()
+        if not article.read and not self.library.read_only:
+            # opening marks it read; the write waits until the article is on screen
+            self.call_after_refresh(self._mark_read, article.id)
+
+    def _mark_read(self, article_id: str) -> None:
+        if self._write(lambda: self.library.set_read([article_id], True)):
+            self._article_changed(article_id)
+
+    def _article_changed(self, article_id: str) -> None:
+        """Redraw one article's row (read, starred, tags changed) without re-reading the library."""
+        try:
+            article = self.library.get(article_id)
+        except LibraryError:
+            self.refresh_library()
+            return
+        self.library_pane.update_article(article)
+        if self.reader_pane.article and self.reader_pane.article.id == article_id:
+            self.reader_pane.article = article
 
     def _save_position(self) -> None:
         current = self.reader_pane.article

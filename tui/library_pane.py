@@ -220,6 +220,24 @@ class LibraryPane(Vertical):
         self._update_status(len(self._row_article))
         self._fit_columns()
 
+    def update_article(self, article: Article) -> None:
+        """One article changed (read, starred, tags): redraw its row in place. The list is not
+        re-read or re-arranged (a filter on unread keeps a just-read row until the next refresh),
+        so the cursor stays where the reader left it."""
+        key = f"article:{article.id}"
+        if key not in self._row_article:
+            return
+        self._row_article[key] = article
+        self._articles = [article if known.id == article.id else known for known in self._articles]
+        table = self.table
+        table.update_row(table.row_keys.index(key), Row(key, item=article))
+
+    def select(self, article_id: str) -> None:
+        """Put the cursor on an article's row, if it is shown."""
+        key = f"article:{article_id}"
+        if key in self._row_article:
+            self.table.move_cursor(row=self.table.row_keys.index(key))
+
     def cells(self, article: Article) -> tuple[Text, ...]:
         title = plain(article.title, style="" if article.read else "bold")
         title.no_wrap, title.overflow = True, "ellipsis"

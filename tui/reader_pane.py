@@ -25,8 +25,8 @@ class ReaderView(ArticleView):
 
 
 PLACEHOLDER = Text.assemble(("No article open.\n", "bold"),
-                            ("Enter opens the article under the cursor (or click it twice); ? lists the keys,\n"
-                             "Ctrl+P every action.", "dim"))
+                            ("Enter opens the one under the cursor (or click it twice).\n"
+                             "? lists the keys; Ctrl+P, every action.", "dim"))
 
 
 class ReaderPane(Vertical):
