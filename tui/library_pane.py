@@ -27,6 +27,7 @@ COLUMNS = (("Title", "title"), ("Source", "source"), ("Date", "date"), ("Words",
            ("✎", "notes"))
 FIXED_WIDTHS = {"date": 10, "words": 5, "flags": 2, "notes": 3}
 SOURCE_MAX = 16
+MIN_TITLE = 30  # below this a narrow pane drops other columns first
 
 
 @dataclass(frozen=True)
@@ -171,24 +172,31 @@ class LibraryPane(Vertical):
         return self.query_one(ArticleTable)
 
     def on_mount(self) -> None:
-        self.table.set_columns(list(COLUMNS), self._widths())
+        self.table.set_columns(list(COLUMNS), *self._widths())
 
     def on_resize(self) -> None:
         self._fit_columns()
 
-    def _widths(self) -> dict[str, int]:
+    def _widths(self) -> tuple[dict[str, int], frozenset[str]]:
         """The title takes what the other columns leave; the source column is as wide as the longest
-        source shown (capped), so a library without sources does not waste a column on dashes."""
+        source shown (capped), so a library without sources does not waste a column on dashes. A
+        narrow pane drops the word count, then the source, before the title gets too short."""
         table = self.table
         widths = dict(FIXED_WIDTHS)
         widths["source"] = min(SOURCE_MAX, max([6, *(len(a.source) for a in self._articles[:2000])]))
-        # the table keeps a gutter for its vertical scrollbar (CSS), so rows never scroll sideways
-        spare = self.size.width - table.styles.scrollbar_size_vertical - 2 * CELL_PADDING * len(COLUMNS)
-        widths["title"] = max(12, spare - sum(widths.values()))
-        return widths
+        hidden: frozenset[str] = frozenset()
+        for drop in ((), ("words",), ("words", "source")):
+            hidden = frozenset(drop)
+            shown = [key for _, key in COLUMNS if key not in hidden]
+            # the table keeps a gutter for its vertical scrollbar (CSS), so rows never scroll sideways
+            spare = self.size.width - table.styles.scrollbar_size_vertical - 2 * CELL_PADDING * len(shown)
+            widths["title"] = max(12, spare - sum(widths[key] for key in shown if key != "title"))
+            if widths["title"] >= MIN_TITLE:
+                break
+        return widths, hidden
 
     def _fit_columns(self) -> None:
-        self.table.set_widths(self._widths())
+        self.table.set_widths(*self._widths())
 
     @property
     def selected(self) -> Article | None:

@@ -81,18 +81,20 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(id=id, classes=classes)
         self.columns: list[tuple[str, str]] = []  # (label, key)
         self.widths: dict[str, int] = {}
+        self.hidden: frozenset[str] = frozenset()  # column keys left out (a narrow pane drops some)
         self._rows: list[Row] = []
         self._version = 0
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
 
     # ---------------------------------------------------------------- data
-    def set_columns(self, columns: list[tuple[str, str]], widths: dict[str, int]) -> None:
+    def set_columns(self, columns: list[tuple[str, str]], widths: dict[str, int],
+                    hidden: frozenset[str] = frozenset()) -> None:
         self.columns = list(columns)
-        self.set_widths(widths)
+        self.set_widths(widths, hidden)
 
-    def set_widths(self, widths: dict[str, int]) -> None:
-        if widths != self.widths:
-            self.widths = dict(widths)
+    def set_widths(self, widths: dict[str, int], hidden: frozenset[str] = frozenset()) -> None:
+        if widths != self.widths or hidden != self.hidden:
+            self.widths, self.hidden = dict(widths), hidden
             self._changed()
 
     def set_rows(self, rows: list[Row], cursor: int = 0) -> None:
@@ -217,6 +219,8 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _line(self, cells: list[Text], width: int, style: Style, post: Style | None = None) -> Strip:
         parts: list[Text] = []
         for (_, key), cell in zip(self.columns, cells):
+            if key in self.hidden:
+                continue
             cell_width = self.widths.get(key, 0)
             text = cell.copy()
             text.no_wrap = True
