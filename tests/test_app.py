@@ -131,6 +131,31 @@ async def test_filter_sort_and_group_cycles(library: Library) -> None:
         assert pane.view.text == "deportations"
 
 
+def test_filters_by_state_tag_and_source_and_sorts() -> None:
+    from store import Article
+    from tui.library_pane import View, arrange
+
+    def article(i: int, **fields: Any) -> Article:
+        base = dict(id=f"a{i}", title=f"Title {i}", source="Reuters" if i % 2 else "AP", url="", author="",
+                    published=f"2020-01-0{i}", imported_at="2026-01-01T00:00:00+00:00", origin=f"o{i}",
+                    content_hash=str(i), word_count=100 * i, language="en", tags=(), read=False, starred=False)
+        base.update(fields)
+        return Article(**{k: v for k, v in base.items() if k in Article.__dataclass_fields__})
+
+    articles = [article(1, read=True), article(2, starred=True, tags=("Border",)), article(3, tags=("wire",)),
+                article(4, read=True, starred=True)]
+    ids = lambda view: [a.id for _, members in arrange(articles, view) for a in members]  # noqa: E731
+    assert ids(View(group="none")) == ["a4", "a3", "a2", "a1"]  # newest first
+    assert ids(View(group="none", filter="unread")) == ["a3", "a2"]
+    assert ids(View(group="none", filter="starred")) == ["a4", "a2"]
+    assert ids(View(group="none", text="tag:border")) == ["a2"]
+    assert ids(View(group="none", text="source:reut")) == ["a3", "a1"]
+    assert ids(View(group="none", text="source:ap title")) == ["a4", "a2"]
+    assert ids(View(group="none", sort="words")) == ["a4", "a3", "a2", "a1"]
+    assert ids(View(group="none", sort="title")) == ["a1", "a2", "a3", "a4"]
+    assert [label for label, _ in arrange(articles, View(group="source"))] == ["AP", "Reuters"]
+
+
 async def test_narrow_terminal_shows_one_pane_at_a_time(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=NARROW) as pilot:
@@ -167,10 +192,12 @@ async def test_help_shows_live_keys_after_a_remap(library: Library, tmp_path: Pa
         assert library.get(selected.id).starred
 
 
+@pytest.mark.parametrize("size", [WIDE, NARROW], ids=["wide", "narrow"])
 @pytest.mark.parametrize("name", builtin_keymap_names())
 async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: Path, name: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """For each key map, each key (and key sequence) of each action runs that action."""
+                                                   size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """For each key map, on a wide and a narrow terminal, each key (and key sequence) of each
+    action runs that action."""
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
     targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView}
@@ -179,12 +206,15 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
             calls.append(_id)
         monkeypatch.setattr(targets[spec.scope], f"action_{spec.action}", record)
     app = make_app(library, keymap)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=size) as pilot:
         app.open_article(library.articles()[0].id)
         await pilot.pause()
         for spec in ACTIONS:
             for key in keymap.keys[spec.id]:
                 focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
+                if app.narrow:  # one pane at a time: show the one whose keys are pressed
+                    app.showing = "reader" if spec.scope == "reader" else "library"
+                    app._apply_showing()
                 focus.focus()
                 await pilot.pause()
                 calls.clear()
