@@ -72,12 +72,13 @@ class StoryLink:
         original = self.first
         reuser = self.b if original == self.a else self.a
         share = self.share_a if original == self.a else self.share_b
+        own = self.share_b if original == self.a else self.share_a
         when = ""
         if self.lag_hours is not None:
             when = f", published {_hours(self.lag_hours)} later"
         elif self.basis == "quotes":
-            when = " (quotes it)"
-        return f"{reuser} reuses {share:.0%} of {original}{when}"
+            when = ", quoting it"
+        return f"{reuser} reuses {share:.0%} of {original} ({own:.0%} of its own text){when}"
 
 
 @dataclass(frozen=True)
