@@ -267,6 +267,11 @@ class Library:
         self.stories(evidence=evidence)
         return self._story_book.story(story_id)
 
+    def stories_are_quick(self) -> bool:
+        """Whether stories() answers in well under a second: a small library, or a cached index."""
+        return len(self._records) <= 2000 or self._story_book.index is not None or \
+            (self.path / "stories.npz").exists()
+
     def _story_infos(self) -> list[ArticleInfo]:
         infos = []
         for article_id, record in self._records.items():

@@ -13,14 +13,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Static
 
-from store import Article
+from store import Article, Story
 
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
 
 SORTS = ("date", "source", "title", "words")
 FILTERS = ("all", "unread", "starred")
-GROUPS = ("source", "date", "none")  # "story" joins once stories exist
+GROUPS = ("story", "source", "date", "none")
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,24 @@ def _matches(article: Article, text: str) -> bool:
     return True
 
 
-def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article]]]:
-    """The groups to show, each with its articles, in display order."""
+@dataclass(frozen=True)
+class StoryLabel:
+    """What the pane shows of an article's story (the app fills these from `Library.stories`)."""
+
+    id: str
+    title: str
+    size: int
+
+
+def story_labels(stories: list[Story]) -> dict[str, StoryLabel]:
+    return {article_id: StoryLabel(story.id, story.title, len(story.article_ids))
+            for story in stories for article_id in story.article_ids}
+
+
+def arrange(articles: list[Article], view: View,
+            stories: dict[str, StoryLabel] | None = None) -> list[tuple[str, list[Article]]]:
+    """The groups to show, each with its articles, in display order. Grouped by story, the
+    biggest stories come first and the articles on their own are gathered at the end."""
     chosen = [a for a in articles
               if (view.filter != "unread" or not a.read) and (view.filter != "starred" or a.starred)
               and (not view.text or _matches(a, view.text))]
@@ -60,6 +76,20 @@ def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article
     chosen.sort(key=keys[view.sort], reverse=view.sort in ("date", "words"))
     if view.group == "none":
         return [("", chosen)]
+    if view.group == "story":
+        if not stories:
+            return [("", chosen)]
+        by_story: dict[str, list[Article]] = {}
+        alone: list[Article] = []
+        for article in chosen:
+            label = stories.get(article.id)
+            if label is None or label.size < 2:
+                alone.append(article)
+            else:
+                by_story.setdefault(label.id, []).append(article)
+        ordered = sorted(by_story.values(), key=lambda group: (-stories[group[0].id].size, stories[group[0].id].title))
+        arranged = [(stories[group[0].id].title, group) for group in ordered]
+        return arranged + ([("on its own", alone)] if alone else [])
     groups: dict[str, list[Article]] = {}
     for article in chosen:
         label = (article.source or "no source") if view.group == "source" else article.date[:7]
@@ -138,6 +168,8 @@ class LibraryPane(Vertical):
         self._articles: list[Article] = []
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
+        self.stories: dict[str, StoryLabel] = {}
+        self._group_chosen = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-status")
@@ -181,19 +213,27 @@ class LibraryPane(Vertical):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self._row_article.get(key or "")
 
-    def show(self, articles: list[Article], keep: str | None = None) -> None:
-        """Show `articles` as the current view arranges them; keep the cursor on `keep` if present."""
+    def show(self, articles: list[Article], keep: str | None = None, stories: list[Story] | None = None) -> None:
+        """Show `articles` as the current view arranges them; keep the cursor on `keep` if present.
+        With `stories`, grouping by story becomes the default once some story has two reports."""
         self._articles = articles
+        if stories is not None:
+            self.stories = story_labels(stories)
+            if not self._group_chosen:
+                grouped = any(label.size > 1 for label in self.stories.values())
+                wanted = "story" if grouped else "source"
+                if self.view.group != wanted:
+                    self.set_reactive(LibraryPane.view, View(**{**self.view.__dict__, "group": wanted}))
         keep = keep or (self.selected.id if self.selected else None)
         table = self.table
         table.clear()
         self._row_article.clear()
         target_row = None
         shown = 0
-        for label, members in arrange(articles, self.view):
+        for number, (label, members) in enumerate(arrange(articles, self.view, self.stories)):
             if label:
                 table.add_row(Text(f"▾ {label}  ({len(members)})", style="bold $accent"), Text(""), Text(""),
-                              Text(""), Text(""), Text(""), key=f"group:{label}")
+                              Text(""), Text(""), Text(""), key=f"group:{number}:{label}")
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
@@ -234,6 +274,8 @@ class LibraryPane(Vertical):
 
     def cycle(self, field: str) -> None:
         options = {"sort": SORTS, "filter": FILTERS, "group": GROUPS}[field]
+        if field == "group":
+            self._group_chosen = True
         current = getattr(self.view, field)
         following = options[(options.index(current) + 1) % len(options)]
         self.view = View(**{**self.view.__dict__, field: following})
