@@ -40,6 +40,7 @@ CACHE_FILE = "stories.npz"
 CACHE_VERSION = 1
 BOILERPLATE_MIN_ARTICLES = 3   # a sentence in this many articles that share nothing else is boilerplate
 BOILERPLATE_MIN_WORDS = 4      # shorter fragments ("The U.S.") are left alone: they are not boilerplate, just common
+RELATED_SHARE = 0.25           # share of an article's sentences that recur among the others: related, not boilerplate
 BOILERPLATE_SAMPLE = 8         # articles looked at to decide whether a recurring sentence's articles are related
 SHARE_MIN_WORDS = 20           # words in shared 8-word runs before two reports "share text"
 REBUILD_DRIFT = 0.25           # full rebuild when the library changed size by this fraction since the last one
@@ -142,14 +143,15 @@ def boilerplate(sentence_sets: Sequence[np.ndarray], long_enough: Sequence[np.nd
             found = holders.setdefault(key, [])
             if len(found) < BOILERPLATE_SAMPLE:
                 found.append(row)
-    shared_counts = {key: count for key, count in counts.items() if count >= 2}
     result: set[int] = set()
     for key, rows in holders.items():
         seen: Counter[int] = Counter()
         own = [set(sentence_sets[row].tolist()) - {key} for row in rows]
         for keys in own:
-            seen.update(k for k in keys if k in shared_counts)
-        related = sum(1 for keys in own if any(seen[k] >= 2 for k in keys))
+            seen.update(keys)
+        # an article is related to the others if a good part of it recurs among them (wire copy,
+        # rewrites); a nag plus a caption in otherwise different articles is not a good part
+        related = sum(1 for keys in own if sum(seen[k] >= 2 for k in keys) >= max(2, RELATED_SHARE * len(keys)))
         if related * 2 < len(rows):
             result.add(key)
     return result

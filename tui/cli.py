@@ -265,7 +265,8 @@ def stories_command(state: Context, fmt: str, as_json: bool, evidence: bool, sho
         try:
             stories = library.stories(evidence=as_json or evidence, progress=update)
         finally:
-            progress.stop()
+            if task is not None:
+                progress.stop()
         if fmt == "tsv":
             lines = []
             for story in stories:
