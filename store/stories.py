@@ -144,24 +144,31 @@ def boilerplate(sentence_sets: Sequence[np.ndarray], long_enough: Sequence[np.nd
             if len(found) < BOILERPLATE_SAMPLE:
                 found.append(row)
     result: set[int] = set()
+    row_sets: dict[int, set[int]] = {}
     for key, rows in holders.items():
+        own = []
+        for row in rows:
+            if row not in row_sets:
+                row_sets[row] = set(sentence_sets[row].tolist())
+            own.append(row_sets[row])
         seen: Counter[int] = Counter()
-        own = [set(sentence_sets[row].tolist()) - {key} for row in rows]
         for keys in own:
             seen.update(keys)
+        multi = {k for k, count in seen.items() if count >= 2}
+        multi.discard(key)
         # an article is related to the others if a good part of it recurs among them (wire copy,
         # rewrites); a nag plus a caption in otherwise different articles is not a good part
-        related = sum(1 for keys in own if sum(seen[k] >= 2 for k in keys) >= max(2, RELATED_SHARE * len(keys)))
+        related = sum(1 for keys in own if len(keys & multi) >= max(2, RELATED_SHARE * (len(keys) - 1)))
         if related * 2 < len(rows):
             result.add(key)
     return result
 
 
-def _sentence_data(body: str) -> tuple[np.ndarray, np.ndarray]:
-    found = text.sentences(body)
-    keys = np.fromiter((text.sentence_key(s) for s in found), dtype=np.int64, count=len(found))
-    long_enough = np.fromiter((len(s.split()) >= BOILERPLATE_MIN_WORDS for s in found), dtype=bool, count=len(found))
-    return keys, long_enough
+def _sentence_data(body: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+    split = text.sentence_words(body)
+    keys = np.fromiter((text.key_of(s) for s in split), dtype=np.int64, count=len(split))
+    long_enough = np.fromiter((len(s) >= BOILERPLATE_MIN_WORDS for s in split), dtype=bool, count=len(split))
+    return split, keys, long_enough
 
 
 # ------------------------------------------------------------------------------------- the index
@@ -188,19 +195,18 @@ class StoryIndex:
         total = len(articles)
         bodies_keys: list[np.ndarray] = []
         long_flags: list[np.ndarray] = []
-        bodies: list[str] = []
+        bodies: list[list[list[str]]] = []
         for done, article in enumerate(articles, 1):
-            body = article.load_body()
-            keys, long_enough = _sentence_data(body)
-            bodies.append(body)
+            split, keys, long_enough = _sentence_data(article.load_body())
+            bodies.append(split)
             bodies_keys.append(keys)
             long_flags.append(long_enough)
             if progress is not None and done % 500 == 0:
                 progress(done, total * 2, "reading articles")
         self.boilerplate = boilerplate(bodies_keys, long_flags)
         counts = []
-        for done, (article, body) in enumerate(zip(articles, bodies), 1):
-            counts.append(text.term_counts(article.title, body, self.boilerplate))
+        for done, (article, body, keys) in enumerate(zip(articles, bodies, bodies_keys), 1):
+            counts.append(text.term_counts(article.title, body, self.boilerplate, keys.tolist()))
             if progress is not None and done % 500 == 0:
                 progress(total + done, total * 2, "weighing words")
         del bodies
@@ -250,11 +256,10 @@ class StoryIndex:
         start = len(self.ids)
         counts = []
         for article in articles:
-            body = article.load_body()
-            keys, long_enough = _sentence_data(body)
+            split, keys, long_enough = _sentence_data(article.load_body())
             self.sentence_keys.append(keys)
             self.sentence_long.append(long_enough)
-            counts.append(text.term_counts(article.title, body, self.boilerplate))
+            counts.append(text.term_counts(article.title, split, self.boilerplate, keys.tolist()))
             self.ids.append(article.id)
             self.hashes.append(article.content_hash)
         added = graph.count_matrix(counts, self.terms)

@@ -45,13 +45,10 @@ def count_matrix(counts: Sequence[Counter[str]], terms: dict[str, int]) -> sp.cs
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
+    add = terms.setdefault
     for counter in counts:
-        for term, count in counter.items():
-            index = terms.get(term)
-            if index is None:
-                index = terms[term] = len(terms)
-            indices.append(index)
-            data.append(count)
+        indices.extend([add(term, len(terms)) for term in counter])
+        data.extend(counter.values())
         indptr.append(len(indices))
     return sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
                           np.asarray(indptr, dtype=np.int64)), shape=(len(counts), max(1, len(terms))))
@@ -130,33 +127,20 @@ def neighbour_pairs(queries: sp.csr_matrix, index: sp.csr_matrix, df: np.ndarray
         index_lookup = index
     lookup_t = index_lookup.T.tocsr()
     total = queries.shape[0]
+    wide = 3 * NEIGHBOURS
     for start in range(0, total, block):
         stop = min(total, start + block)
         product = (pruned_q[start:stop] @ lookup_t).tocsr()
-        for local in range(stop - start):
-            lo, hi = product.indptr[local], product.indptr[local + 1]
-            if lo == hi:
-                continue
-            cand = product.indices[lo:hi]
-            score = product.data[lo:hi]
-            row = start + local + query_offset
-            if same:
-                keep = cand != row
-                cand, score = cand[keep], score[keep]
-            if len(cand) > 3 * NEIGHBOURS:
-                top = np.argpartition(-score, 3 * NEIGHBOURS)[:3 * NEIGHBOURS]
-                cand = cand[top]
-            if not len(cand):
-                continue
-            exact = np.asarray(index[cand] @ queries[start + local].T.toarray()).ravel()
+        rows, cand = _candidates(product, wide, start + query_offset)  # queries are rows of `index` too
+        if len(rows):
+            # exact cosine of each candidate pair on the full vectors, in one sparse product
+            exact = np.asarray(queries[rows + start].multiply(index[cand]).sum(axis=1)).ravel()
             keep = exact >= EDGE_FLOOR
-            cand, exact = cand[keep], exact[keep]
-            if len(cand) > NEIGHBOURS:
-                top = np.argpartition(-exact, NEIGHBOURS)[:NEIGHBOURS]
-                cand, exact = cand[top], exact[top]
-            out_i.append(np.full(len(cand), row, dtype=np.int64))
-            out_j.append(cand.astype(np.int64))
-            out_s.append(exact.astype(np.float32))
+            rows, cand, exact = rows[keep], cand[keep], exact[keep]
+            order = _top_per_row(rows, np.arange(len(rows)), exact, NEIGHBOURS)[1]
+            out_i.append(rows[order] + start + query_offset)
+            out_j.append(cand[order])
+            out_s.append(exact[order].astype(np.float32))
         if progress is not None:
             progress(stop, total, "matching articles")
     if not out_i:
@@ -169,6 +153,44 @@ def neighbour_pairs(queries: sp.csr_matrix, index: sp.csr_matrix, df: np.ndarray
         _, first = np.unique(key, return_index=True)
         return low[first], high[first], s[first]
     return i, j, s
+
+
+def _candidates(product: sp.csr_matrix, k: int, own_first: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a block's approximate product, the k best columns (not the row's own article)."""
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    indptr, indices, data = product.indptr, product.indices, product.data
+    for local in range(product.shape[0]):
+        lo, hi = indptr[local], indptr[local + 1]
+        if lo == hi:
+            continue
+        cand = indices[lo:hi]
+        if own_first is not None:
+            score = np.where(cand == own_first + local, -1.0, data[lo:hi])
+        else:
+            score = data[lo:hi]
+        if hi - lo > k:
+            cand = cand[np.argpartition(-score, k)[:k]]
+        if own_first is not None:
+            cand = cand[cand != own_first + local]
+        rows.append(np.full(len(cand), local, dtype=np.int64))
+        cols.append(cand.astype(np.int64))
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _top_per_row(rows: np.ndarray, values: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best-scoring (row, value) entries of each row."""
+    if not len(rows):
+        return rows, values
+    order = np.lexsort((-scores, rows))
+    rows, values = rows[order], values[order]
+    starts = np.searchsorted(rows, rows, side="left")
+    rank = np.arange(len(rows)) - starts
+    keep = rank < k
+    return rows[keep], values[keep]
 
 
 def average_link(nodes: list[int], edges: dict[tuple[int, int], float], cut: float = CUT) -> list[list[int]]:

@@ -40,14 +40,19 @@ _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]{8,}?)[\"“”„«�
 SHINGLE = 8  # words per shingle for "shares text": long enough that two independent writers rarely match
 
 
+_COMBINING = re.compile("[\u0300-\u036f]+")
+
+
 def fold(text: str) -> str:
     """Lower case without accents: "Peña" and "pena" are one term."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).replace("’", "'")
 
 
 def words(text: str) -> list[str]:
-    return [w.replace("’", "'") for w in _WORD.findall(fold(text))]
+    return _WORD.findall(fold(text))
 
 
 def paragraphs(body: str) -> list[str]:
@@ -66,52 +71,69 @@ def sentences(body: str) -> list[str]:
     return found
 
 
-def sentence_key(sentence: str) -> int:
-    return zlib.crc32(" ".join(words(sentence)).encode("utf-8"))
+def sentence_words(body: str) -> list[list[str]]:
+    """The words of each sentence, folded: the one tokenisation behind sentence keys, terms and
+    shingles (so a boilerplate key means the same sentence everywhere)."""
+    folded = fold(body)
+    found: list[list[str]] = []
+    for line in folded.split("\n"):
+        if line.strip():
+            for part in _SENTENCE_END.split(line):
+                tokens = _WORD.findall(part)
+                if tokens:
+                    found.append(tokens)
+    return found
+
+
+def key_of(sentence_words: list[str]) -> int:
+    return zlib.crc32(" ".join(sentence_words).encode("utf-8"))
 
 
 def sentence_keys(body: str) -> list[int]:
-    return [sentence_key(sentence) for sentence in sentences(body)]
+    return [key_of(sentence) for sentence in sentence_words(body)]
 
 
-def term_counts(title: str, body: str, skip: set[int] | frozenset[int] = frozenset()) -> Counter[str]:
+def term_counts(title: str, body: str | list[list[str]], skip: set[int] | frozenset[int] = frozenset(),
+                keys: list[int] | None = None) -> Counter[str]:
     """Features of one report: stemmed content words and adjacent pairs of them (a pair such as
     "peter_strzok" names an event far better than either word), from the title and every
-    sentence whose key is not in `skip` (boilerplate)."""
-    counts: Counter[str] = Counter()
-    for sentence in sentences(body):
-        if skip and sentence_key(sentence) in skip:
+    sentence whose key is not in `skip` (boilerplate). `body` may be given as sentence_words()."""
+    split = sentence_words(body) if isinstance(body, str) else body
+    if keys is None and skip:
+        keys = [key_of(sentence) for sentence in split]
+    found: list[str] = []
+    for number, sentence in enumerate(split):
+        if skip and keys is not None and keys[number] in skip:
             continue
-        _add_terms(counts, sentence)
-    _add_terms(counts, title)
-    return counts
+        _add_terms(found, sentence)
+    _add_terms(found, _WORD.findall(fold(title)))
+    return Counter(found)
 
 
-def _add_terms(counts: Counter[str], text: str) -> None:
-    terms = [term if term.isdigit() else term[:STEM] for term in content_terms(text)]
-    counts.update(terms)
-    counts.update(f"{a}_{b}" for a, b in zip(terms, terms[1:]))
+def _add_terms(found: list[str], sentence: list[str]) -> None:
+    terms = [term if term.isdigit() else term[:STEM] for term in _content(sentence)]
+    found.extend(terms)
+    found.extend(map("_".join, zip(terms, terms[1:])))
+
+
+def _content(sentence: list[str]) -> list[str]:
+    return [word for word in (w[:-2] if w.endswith("'s") else w for w in sentence)
+            if word not in STOP_WORDS and (len(word) > 1 or word.isdigit())]
 
 
 def content_terms(text: str) -> list[str]:
     """Words that can tell one event from another: no stop words, possessives folded."""
-    found = []
-    for word in words(text):
-        if word.endswith("'s"):
-            word = word[:-2]
-        if (len(word) > 1 or word.isdigit()) and word not in STOP_WORDS:
-            found.append(word)
-    return found
+    return _content(words(text))
 
 
 def shingle_positions(body: str, skip: set[int] | frozenset[int] = frozenset()) -> tuple[np.ndarray, int]:
     """Hashes of every SHINGLE-word window of the body's non-boilerplate sentences (one per
     starting word) and the number of words counted."""
     tokens: list[str] = []
-    for sentence in sentences(body):
-        if skip and sentence_key(sentence) in skip:
+    for sentence in sentence_words(body):
+        if skip and key_of(sentence) in skip:
             continue
-        tokens.extend(words(sentence))
+        tokens.extend(sentence)
     if len(tokens) < SHINGLE:
         return np.zeros(0, dtype=np.int64), len(tokens)
     hashes = np.fromiter((zlib.crc32(" ".join(tokens[i:i + SHINGLE]).encode("utf-8"))
