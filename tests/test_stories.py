@@ -68,8 +68,9 @@ def test_every_article_is_in_exactly_one_story_biggest_first(fresh_library: Libr
     members = [a for s in stories for a in s.article_ids]
     assert sorted(members) == sorted(a.id for a in fresh_library.articles())
     assert [len(s.article_ids) for s in stories] == sorted((len(s.article_ids) for s in stories), reverse=True)
-    lone = fresh_library.story_of(fresh_library.articles()[-1].id) if False else None
-    assert lone is None
+    lone = next(a for a in fresh_library.articles() if a.origin == "lone.txt")
+    assert fresh_library.story_of(lone.id).article_ids == (lone.id,)
+    assert fresh_library.story_of(lone.id[:6]).links == ()
 
 
 # ----------------------------------------------------------------- the seed corpus
@@ -262,3 +263,36 @@ def test_cli_tsv_and_json(tmp_path: Path, seed_files: list[Path]) -> None:
 def test_records_are_exported() -> None:
     link = StoryLink("a", "b", "shares text", 0.6, 0.6, 0.2, "a", 3.0)
     assert "b reuses 60% of a" in link.describe() and "3 h later" in link.describe()
+
+
+# ----------------------------------------------------------------- the library pane
+async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_files: list[Path]) -> None:
+    from tui.app import BroadsheetApp
+    from tui.library_pane import View, arrange
+
+    with Library.open(tmp_path / "lib") as lib:
+        lib.import_paths(seed_files)
+        app = BroadsheetApp(lib, remember_theme=False)
+        async with app.run_test(size=(160, 45)) as pilot:
+            pane = app.library_pane
+            assert pane.view.group == "story"
+            headers = [key.value for key in pane.table.rows if key.value.startswith("group:")]
+            assert len(headers) == 2
+            first = pane.table.get_row_at(0)[0].plain
+            assert first.startswith("▾ 3 · ")
+            wire = lib.story_of(next(a.id for a in lib.articles() if a.origin.endswith("001_367e7e55959c9f47.txt")))
+            rows = list(pane._row_article)
+            wire_rows = [rows.index(f"article:{a}") for a in wire.article_ids]
+            assert max(wire_rows) - min(wire_rows) == 1  # the wire story's two reports sit together
+            await pilot.press("g")  # the user's choice sticks: story -> source
+            await pilot.pause()
+            assert pane.view.group == "source"
+            app.refresh_library()
+            assert pane.view.group == "source"
+        # an article alone goes under "on its own"; without stories, story grouping is a flat list
+        articles = lib.articles()
+        labels = {a.id: type("L", (), {"id": "s1", "title": "T", "size": 2})() for a in articles[:2]}
+        groups = arrange(articles, View(group="story"), labels)  # type: ignore[arg-type]
+        assert [label for label, _ in groups] == ["T", "on its own"]
+        assert arrange(articles, View(group="story"), None) == [("", sorted(articles, key=lambda a: (a.date, a.title),
+                                                                           reverse=True))]

@@ -232,7 +232,9 @@ class LibraryPane(Vertical):
         shown = 0
         for number, (label, members) in enumerate(arrange(articles, self.view, self.stories)):
             if label:
-                table.add_row(Text(f"▾ {label}  ({len(members)})", style="bold $accent"), Text(""), Text(""),
+                # a story's label is a long title: the count goes first so a narrow column still shows it
+                header = f"▾ {len(members)} · {label}" if self.view.group == "story" else f"▾ {label}  ({len(members)})"
+                table.add_row(Text(header, style="bold $accent"), Text(""), Text(""),
                               Text(""), Text(""), Text(""), key=f"group:{number}:{label}")
             for article in members:
                 row = f"article:{article.id}"
