@@ -471,3 +471,43 @@ def stale_articles(lib: "Library") -> list[str]:
 
 def iter_records(lib: "Library") -> Iterator[dict[str, Any]]:
     return iter(lib._notes.records.values())
+
+
+def check(lib: "Library") -> list[tuple[str, str]]:
+    """For `broadsheet doctor`: (level, message) findings about the highlights."""
+    book = lib._notes
+    if not book.records:
+        return []
+    counts = {ANCHORED: 0, MOVED: 0, ORPHANED: 0}
+    detached = broken = stale = 0
+    bodies: dict[str, str] = {}
+    for record in book.records.values():
+        counts[record["state"]] = counts.get(record["state"], 0) + 1
+        article = lib._records.get(record["article"])
+        if article is None:
+            detached += 1
+            continue
+        if record.get("checked") != article["content_hash"]:
+            stale += 1
+            continue
+        if record["state"] == ANCHORED:
+            digest = article["content_hash"]
+            if digest not in bodies:
+                try:
+                    bodies[digest] = lib._bodies.read(digest)
+                except OSError:
+                    bodies[digest] = ""
+            if bodies[digest][record["start"]:record["end"]] != record["exact"]:
+                broken += 1
+    total = len(book.records)
+    findings = [("ok", f"{total} highlight{'' if total == 1 else 's'} ({counts[ANCHORED]} anchored, {counts[MOVED]} moved, "
+                       f"{counts[ORPHANED]} orphaned, {detached} of removed articles)")]
+    if counts[ORPHANED]:
+        findings.append(("warning", f"{counts[ORPHANED]} highlights lost their place after an edit: "
+                                    "`broadsheet annotations --orphaned` lists them"))
+    if stale:
+        findings.append(("warning", f"{stale} highlights are not yet re-anchored to their article's new text "
+                                    "(done on the next writable open)"))
+    if broken:
+        findings.append(("error", f"{broken} highlights point at text that is not their quote"))
+    return findings
