@@ -15,16 +15,13 @@ brings them back with it, and `Library.detached_annotations()` lists them meanwh
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from tinydb import TinyDB
-
 from .anchoring import ANCHORED, MOVED, ORPHANED, STATES, Placement, Quote, place, quote_at
 from .cleaning import clean_line, normalise
-from .errors import BadAnnotation, UnknownAnnotation
+from .errors import BadAnnotation
 
 if TYPE_CHECKING:
     from .library import Library
@@ -151,105 +148,6 @@ def check_span(body: str, start: int, end: int) -> None:
         raise BadAnnotation("the selection is only white space; nothing to highlight")
 
 
-# ------------------------------------------------------------------------------- the file
-class AnnotationBook:
-    """The annotations.json file, with every record in memory. Each method is one atomic write."""
-
-    def __init__(self, db: TinyDB) -> None:
-        self.db = db
-        self.table = db.table("annotations")
-        self.labels_table = db.table("labels")
-        self.records: dict[str, dict[str, Any]] = {}
-        self.doc: dict[str, int] = {}
-        self.by_article: dict[str, set[str]] = {}
-        self._objects: dict[str, Annotation] = {}  # records as Annotation, made on first use
-        for doc_id, record in ((db.storage.read() or {}).get("annotations") or {}).items():
-            self._index(dict(record), int(doc_id))
-
-    def _index(self, record: dict[str, Any], doc_id: int) -> None:
-        self.records[record["id"]] = record
-        self.doc[record["id"]] = doc_id
-        self.by_article.setdefault(record["article"], set()).add(record["id"])
-
-    def annotation(self, annotation_id: str) -> Annotation:
-        found = self._objects.get(annotation_id)
-        if found is None:
-            found = self._objects[annotation_id] = Annotation.from_record(self.records[annotation_id])
-        return found
-
-    def _unindex(self, annotation_id: str) -> dict[str, Any]:
-        self._objects.pop(annotation_id, None)
-        record = self.records.pop(annotation_id)
-        del self.doc[annotation_id]
-        ids = self.by_article.get(record["article"])
-        if ids is not None:
-            ids.discard(annotation_id)
-            if not ids:
-                del self.by_article[record["article"]]
-        return record
-
-    def resolve(self, annotation_id: str) -> str:
-        if not isinstance(annotation_id, str):
-            raise UnknownAnnotation(f"no annotation with id {annotation_id!r}")
-        if annotation_id in self.records:
-            return annotation_id
-        if len(annotation_id) >= 4:
-            matches = [known for known in self.records if known.startswith(annotation_id)]
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise UnknownAnnotation(f"{annotation_id!r} matches {len(matches)} annotations; give more of the id")
-        raise UnknownAnnotation(f"no annotation with id {annotation_id!r}")
-
-    def new_id(self) -> str:
-        while True:
-            candidate = secrets.token_hex(6)
-            if candidate not in self.records:
-                return candidate
-
-    def write(self, *, insert: Iterable[dict[str, Any]] = (), update: Iterable[dict[str, Any]] = (),
-              remove: Iterable[str] = (), labels: dict[int, str] | None = None) -> None:
-        """Insert, replace (by id) and remove records, and set the colour labels, in one atomic
-        write; memory follows the file."""
-        inserts, updates, removals = list(insert), list(update), list(dict.fromkeys(remove))
-        if not (inserts or updates or removals or labels):
-            return
-        new_docs: list[int] = []
-        with self.db.storage.batch():
-            if updates:
-                by_id = {record["id"]: record for record in updates}
-
-                def apply(doc: dict[str, Any]) -> None:
-                    record = by_id[doc["id"]]
-                    doc.clear()
-                    doc.update(record)
-
-                self.table.update(apply, doc_ids=[self.doc[i] for i in by_id])
-            if removals:
-                self.table.remove(doc_ids=[self.doc[i] for i in removals])
-            if inserts:
-                new_docs = self.table.insert_multiple(inserts)
-            if labels:
-                self.labels_table.truncate()
-                self.labels_table.insert({"labels": {str(color): label for color, label in labels.items()}})
-        for record in updates:
-            self.records[record["id"]] = dict(record)
-            self._objects.pop(record["id"], None)
-        for annotation_id in removals:
-            self._unindex(annotation_id)
-        for record, doc_id in zip(inserts, new_docs):
-            self._index(dict(record), doc_id)
-
-    def labels(self) -> dict[int, str]:
-        stored: dict[str, str] = {}
-        for doc in ((self.db.storage.read() or {}).get("labels") or {}).values():
-            stored = doc.get("labels", {})
-        return {color: stored.get(str(color)) or default for color, default in DEFAULT_LABELS.items()}
-
-    def set_labels(self, labels: dict[int, str]) -> None:
-        self.write(labels=labels)
-
-
 # ------------------------------------------------------------------------------- operations
 def _record_of(book: AnnotationBook, annotation_id: str) -> dict[str, Any]:
     return book.records[book.resolve(annotation_id)]
@@ -267,7 +165,7 @@ def annotate(lib: "Library", article_id: str, start: int, end: int, *, color: in
                             exact=quote.exact, prefix=quote.prefix, suffix=quote.suffix, color=check_color(color),
                             note=clean_note(note), tags=clean_tags(tags), created=stamp, updated=stamp,
                             state=ANCHORED, text_hash=article.content_hash, score=1.0)
-    lib._notes.write(insert=[annotation.to_record(article.content_hash)])
+    lib._notes.write(put=[annotation.to_record(article.content_hash)])
     lib._notify()
     return annotation
 
@@ -308,7 +206,7 @@ def update(lib: "Library", annotation_id: str, *, color: int | None = None, note
     if not changes:
         return current
     changed = replace(current, **changes, updated=now())
-    lib._notes.write(update=[changed.to_record(checked)])
+    lib._notes.write(put=[changed.to_record(checked)])
     lib._notify()
     return changed
 
@@ -331,14 +229,14 @@ def restore(lib: "Library", annotation: Annotation) -> None:
     if annotation.state not in STATES:
         raise BadAnnotation(f"unknown anchoring state {annotation.state!r}")
     check_color(annotation.color)
-    lib._notes.write(insert=[annotation.to_record(annotation.text_hash)])
+    lib._notes.write(put=[annotation.to_record(annotation.text_hash)])
     if annotation.article_id in lib._records:
         reanchor(lib, [annotation.article_id])  # the text may have changed since it was deleted
     lib._notify()
 
 
 def color_labels(lib: "Library") -> dict[int, str]:
-    return lib._notes.labels()
+    return lib._notes.labels(DEFAULT_LABELS)
 
 
 def set_color_label(lib: "Library", color: int, label: str) -> None:
@@ -350,9 +248,9 @@ def set_color_label(lib: "Library", color: int, label: str) -> None:
     label = clean_line(label)
     if len(label) > MAX_LABEL:
         raise BadAnnotation(f"a colour label is at most {MAX_LABEL} characters")
-    labels = lib._notes.labels()
+    labels = lib._notes.labels(DEFAULT_LABELS)
     labels[color] = label or DEFAULT_LABELS[color]
-    lib._notes.set_labels(labels)
+    lib._notes.write(labels=labels)
     lib._notify()
 
 
@@ -450,7 +348,7 @@ def reanchor(lib: "Library", article_ids: Iterable[str], *, force: bool = False)
                 changed.append(new_record)
         summaries[article_id] = ReanchorSummary(article_id, counts[ANCHORED], counts[MOVED], counts[ORPHANED])
     if changed and not lib.read_only:
-        book.write(update=changed)
+        book.write(put=changed)
     return summaries
 
 

@@ -499,7 +499,7 @@ def import_jsonld(lib: "Library", text: str) -> AnnotationImportReport:
         if color in COLORS and label and labels[color] == DEFAULT_LABELS[color] and label != labels[color]:
             new_labels[color] = label  # the user has not named this colour here: take the file's name
             report.labels[color] = label
-    book.write(insert=inserts, labels=new_labels if report.labels else None)
+    book.write(put=inserts, labels=new_labels if report.labels else None)
     if inserts or report.labels:
         lib._notify()
     return report

@@ -4,7 +4,8 @@ Layout of a library folder:
     meta.json          schema version (TinyDB)
     articles.json      article records without bodies; written on import and delete (TinyDB)
     state.json         hot, small records: tags, read, starred, reading position (TinyDB)
-    annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py)
+    annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py), with
+    annotations.json.journal   the saves since the last fold (store/annotation_book.py)
     bodies/ab/<sha256>.txt   cleaned bodies, content-addressed, written once
     backups/<time>-<reason>/ rotating copies of the *.json files
     corrupt/           files set aside by `broadsheet doctor --restore`
@@ -28,7 +29,8 @@ from tinydb.table import Table
 
 from . import annotations as notes
 from . import backups
-from .annotations import Annotation, AnnotationBook, ReanchorSummary
+from .annotation_book import AnnotationBook, fold_on_disk
+from .annotations import Annotation, ReanchorSummary
 
 if TYPE_CHECKING:
     from .export import AnnotationImportReport
@@ -82,8 +84,7 @@ class Library:
         self._state_db = self._tinydb(STATE_FILE, tables[STATE_FILE])
         self._articles = self._articles_db.table("articles")
         self._state_table = self._state_db.table("state")
-        self._notes_db = self._tinydb(ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE))
-        self._notes = AnnotationBook(self._notes_db)
+        self._notes = AnnotationBook(path / ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE), read_only=read_only)
         self._records: dict[str, dict[str, Any]] = {}
         self._record_doc: dict[str, int] = {}
         self._by_hash: dict[str, str] = {}
@@ -137,6 +138,7 @@ class Library:
                     lock = None
             if not read_only:
                 remove_stale_temporaries(folder)
+                tables[ANNOTATIONS_FILE] = fold_on_disk(folder / ANNOTATIONS_FILE)
                 files = [folder / name for name in RECORD_FILES]
                 if version < SCHEMA_VERSION and (folder / ARTICLES_FILE).exists():
                     backups.make_backup(folder, files, f"before-schema-{SCHEMA_VERSION}", force=True)
@@ -159,7 +161,12 @@ class Library:
 
     def close(self) -> None:
         """Release the lock, after backing up what this session changed."""
-        for db in (self._meta_db, self._articles_db, self._state_db, self._notes_db):
+        if self._lock is not None:
+            try:
+                self._notes.fold()  # one whole annotations.json for the backup and the next reader
+            except LibraryError:
+                pass  # the journal stays, and is read (and folded) next time
+        for db in (self._meta_db, self._articles_db, self._state_db):
             db.close()
         if self._lock is not None:
             try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from test_annotations import files
 from store import Candidate, Library
 from store.demo import demo_files
 
@@ -128,9 +129,9 @@ def test_import_annotations_bad_files(annotated: tuple[Path, list[str]], tmp_pat
     library, _ = annotated
     bad = tmp_path / "bad.jsonld"
     bad.write_bytes(content)
-    before = (library / "annotations.json").read_bytes()
+    before = files(library)
     assert message in single_line_error(run(library, "import-annotations", str(bad)))
-    assert (library / "annotations.json").read_bytes() == before
+    assert files(library) == before
 
 
 def test_import_annotations_missing_file_and_read_only(annotated: tuple[Path, list[str]], tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_annotations import files
 from store import BadAnnotation, Candidate, Library
 
 BODY_A = ("The council voted on Tuesday to close the harbour for the winter.\n\n"
@@ -166,10 +167,10 @@ def test_export_import_export_gives_the_same_file(lib: Library, tmp_path: Path) 
 
 def test_importing_into_the_same_library_adds_nothing(lib: Library) -> None:
     annotate_some(lib)
-    before = (lib.path / "annotations.json").read_bytes()
+    before = files(lib.path)
     report = lib.import_annotations(lib.export_annotations("jsonld"))
     assert report.added == [] and len(report.present) == 3
-    assert (lib.path / "annotations.json").read_bytes() == before
+    assert files(lib.path) == before
 
 
 def test_import_matches_by_url_or_content_when_ids_differ_and_reports_unmatched(lib: Library,
@@ -252,11 +253,11 @@ MALFORMED = [
 @pytest.mark.parametrize("text, message", MALFORMED)
 def test_malformed_jsonld_gets_one_line_and_changes_nothing(lib: Library, text: str, message: str) -> None:
     annotate_some(lib)
-    before = (lib.path / "annotations.json").read_bytes()
+    before = files(lib.path)
     with pytest.raises(BadAnnotation, match=re.escape(message)) as error:
         lib.import_annotations(text)
     assert "\n" not in str(error.value) and "nothing was imported" in str(error.value)
-    assert (lib.path / "annotations.json").read_bytes() == before
+    assert files(lib.path) == before
 
 
 def test_one_bad_item_among_good_ones_imports_none(lib: Library, tmp_path: Path) -> None:
