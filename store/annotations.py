@@ -313,11 +313,14 @@ def replace_placement(annotation: Annotation, body: str, placement: Placement, t
         return replace(annotation, state=ORPHANED, score=0.0)
     quote = quote_at(body, placement.start, placement.end)
     original = annotation.original_exact
-    if placement.state == MOVED and not original:
+    state, score = placement.state, placement.score
+    if state == MOVED and not original:
         original = annotation.exact
+    if annotation.state == MOVED and state == ANCHORED:
+        # found exactly, but it is still the changed text the user has not looked at: keep the flag
+        state, score = MOVED, annotation.score
     return replace(annotation, start=placement.start, end=placement.end, exact=quote.exact, prefix=quote.prefix,
-                   suffix=quote.suffix, state=placement.state, score=placement.score, text_hash=text_hash,
-                   original_exact=original)
+                   suffix=quote.suffix, state=state, score=score, text_hash=text_hash, original_exact=original)
 
 
 def reanchor(lib: "Library", article_ids: Iterable[str], *, force: bool = False) -> dict[str, ReanchorSummary]:
@@ -381,7 +384,7 @@ def check(lib: "Library") -> list[tuple[str, str]]:
         if record.get("checked") != article["content_hash"]:
             stale += 1
             continue
-        if record["state"] == ANCHORED:
+        if record["state"] in (ANCHORED, MOVED):
             digest = article["content_hash"]
             if digest not in bodies:
                 try:
@@ -394,11 +397,32 @@ def check(lib: "Library") -> list[tuple[str, str]]:
     findings = [("ok", f"{total} highlight{'' if total == 1 else 's'} ({counts[ANCHORED]} anchored, {counts[MOVED]} moved, "
                        f"{counts[ORPHANED]} orphaned, {detached} of removed articles)")]
     if counts[ORPHANED]:
-        findings.append(("warning", f"{counts[ORPHANED]} highlights lost their place after an edit: "
+        findings.append(("warning", f"{counts[ORPHANED]} highlight(s) lost their place after an edit: "
                                     "`broadsheet annotations --orphaned` lists them"))
     if stale:
-        findings.append(("warning", f"{stale} highlights are not yet re-anchored to their article's new text "
+        findings.append(("warning", f"{stale} highlight(s) are not yet re-anchored to their article's new text "
                                     "(done on the next writable open)"))
     if broken:
-        findings.append(("error", f"{broken} highlights point at text that is not their quote"))
+        findings.append(("error", f"{broken} highlight(s) point at text that is not their quote"))
     return findings
+
+
+def locate(body: str, quote: str, occurrence: int | None = None) -> tuple[int, int]:
+    """Offsets of `quote` in `body` for the command line: exact, else with any run of white space
+    matching any other. Ambiguous quotes need `occurrence` (1 = first)."""
+    import re
+
+    quote = normalise(quote).strip()
+    if not quote:
+        raise BadAnnotation("the text to find is empty")
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
+    spans = [(m.start(), m.end()) for m in pattern.finditer(body)]
+    if not spans:
+        raise BadAnnotation(f"{quote[:60]!r} is not in the article's text")
+    if occurrence is None:
+        if len(spans) > 1:
+            raise BadAnnotation(f"{quote[:60]!r} occurs {len(spans)} times; say which with --occurrence N")
+        return spans[0]
+    if not 1 <= occurrence <= len(spans):
+        raise BadAnnotation(f"{quote[:60]!r} occurs {len(spans)} time(s); there is no occurrence {occurrence}")
+    return spans[occurrence - 1]

@@ -277,6 +277,20 @@ def test_a_reimport_editing_inside_the_quote_moves_it_with_a_score(lib: Library)
     assert "moved" in message
 
 
+def test_a_moved_highlight_stays_flagged_through_later_edits(lib: Library) -> None:
+    aid = article_id(lib)
+    made = lib.annotate(aid, *span(BODY, "the storm damage would cost 4.2 million dollars to repair"))
+    edited = BODY.replace("4.2 million", "4.3 million")
+    reimport(lib, edited)
+    score = lib.annotation(made.id).score
+    reimport(lib, "A new lead.\n\n" + edited)
+    after = lib.annotation(made.id)
+    assert (after.state, after.score, after.original_exact) == ("moved", score, made.exact)
+    assert lib.get(aid).body[after.start:after.end] == after.exact
+    confirmed = lib.update_annotation(made.id, start=after.start, end=after.end)  # the user checked it
+    assert (confirmed.state, confirmed.score, confirmed.original_exact) == ("anchored", 1.0, "")
+
+
 def test_a_reimport_without_the_quote_orphans_it_and_it_can_be_reattached(lib: Library) -> None:
     aid = article_id(lib)
     made = lib.annotate(aid, *span(BODY, "Critics called the decision rushed."), note="reaction")

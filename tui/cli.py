@@ -388,6 +388,43 @@ def annotations_command(state: Context, article_ids: tuple[str, ...], story_id: 
         out.print(Text(plural(len(found), "highlight"), style="dim"))
 
 
+@cli.command("annotate")
+@click.argument("article_id")
+@click.argument("quote")
+@click.option("--occurrence", type=click.IntRange(1), default=None, help="Which occurrence, if the text occurs more than once.")
+@click.option("--color", type=click.IntRange(1, 5), default=1, show_default=True, help="Colour 1-5.")
+@click.option("--note", default="", help="A note on the highlight.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.pass_obj
+def annotate_command(state: Context, article_id: str, quote: str, occurrence: int | None, color: int, note: str,
+                     tags: tuple[str, ...]) -> None:
+    """Highlight the passage QUOTE of an article (white space in QUOTE matches any white space)."""
+    from store.annotations import locate
+
+    with state.open(write=True) as library:
+        article = library.get(article_id)
+        start, end = locate(article.body, quote, occurrence)
+        made = library.annotate(article.id, start, end, color=color, note=note, tags=tags)
+        _print_annotation(made, article.title, library.color_labels())
+
+
+@cli.command("reattach")
+@click.argument("annotation_id")
+@click.argument("quote")
+@click.option("--occurrence", type=click.IntRange(1), default=None, help="Which occurrence, if the text occurs more than once.")
+@click.pass_obj
+def reattach_command(state: Context, annotation_id: str, quote: str, occurrence: int | None) -> None:
+    """Put an orphaned (or moved) highlight on the passage QUOTE of its article's current text."""
+    from store.annotations import locate
+
+    with state.open(write=True) as library:
+        annotation = library.annotation(annotation_id)
+        article = library.get(annotation.article_id)
+        start, end = locate(article.body, quote, occurrence)
+        fixed = library.update_annotation(annotation.id, start=start, end=end)
+        _print_annotation(fixed, article.title, library.color_labels())
+
+
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(["md", "jsonld", "csv"]), default="md", show_default=True,
               help="Markdown (Obsidian-friendly), W3C Web Annotation JSON-LD, or CSV.")
