@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .anchoring import ANCHORED, MOVED, ORPHANED, STATES, Placement, Quote, place, quote_at
 from .cleaning import clean_line, normalise
-from .errors import BadAnnotation
+from .errors import BadAnnotation, LibraryError
 
 if TYPE_CHECKING:
     from .library import Library
@@ -273,7 +273,12 @@ def select(lib: "Library", article_ids: Iterable[str] | None = None, *, color: i
         story_of = getattr(lib, "story", None)
         if story_of is None:
             raise BadAnnotation("stories are not available in this version of broadsheet; cannot filter by story")
-        story_ids = set(story_of(story_id).article_ids)
+        try:
+            story_ids = set(story_of(story_id).article_ids)
+        except LibraryError:
+            raise
+        except KeyError:
+            raise BadAnnotation(f"no story with id {story_id!r}") from None
     if article_ids is not None:
         wanted = {lib.resolve(article_id) for article_id in article_ids}
         candidate_ids: Iterable[str] = (i for article in wanted for i in book.by_article.get(article, ()))

@@ -179,12 +179,31 @@ def test_listing_is_in_article_order_then_start_and_filters(lib: Library) -> Non
     assert lib.annotations(article_ids=[aid, other]) == expected
 
 
-def test_story_filter_needs_stories(lib: Library) -> None:
+def test_story_filter_needs_stories(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     lib.annotate(article_id(lib), 0, 10)
-    if hasattr(lib, "story"):
-        pytest.skip("stories are merged: tested with them")
+    monkeypatch.delattr(Library, "story", raising=False)  # a build without the stories module
     with pytest.raises(BadAnnotation, match="stories are not available"):
         lib.annotations(story_id="abc")
+
+
+def test_story_filter_with_stories(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against the stories contract (API.md): Library.story(id) -> Story with article_ids."""
+    from types import SimpleNamespace
+
+    aid, other = article_id(lib), article_id(lib, "Other story")
+    first = lib.annotate(aid, 0, 10)
+    lib.annotate(other, 2, 11)
+    stories = {"s1": SimpleNamespace(id="s1", article_ids=(aid,))}
+
+    def story(story_id: str) -> SimpleNamespace:
+        return stories[story_id]
+
+    monkeypatch.setattr(lib, "story", story, raising=False)
+    assert lib.annotations(story_id="s1") == [first]
+    assert "4.2" not in lib.export_annotations("md", story_id="s1") and first.exact in lib.export_annotations(
+        "md", story_id="s1")
+    with pytest.raises(BadAnnotation, match="no story with id 'nope'"):
+        lib.annotations(story_id="nope")
 
 
 def test_annotations_survive_reopen(lib: Library) -> None:
