@@ -152,16 +152,16 @@ def bench_reanchor(lib: Library, rng: random.Random, count: int = 1000, per_arti
         by_article.setdefault(annotation.article_id, []).append(annotation)
     edited: dict[str, str] = {}
     totals = {"shifted": 0, "edited inside": 0, "deleted": 0}
-    for article_id, annotations in by_article.items():
+    for article_id, marks in by_article.items():
         body = lib.get(article_id).body
-        edited[article_id], kinds = _edit(body, [(a.start, a.end) for a in annotations], rng)
+        edited[article_id], kinds = _edit(body, [(a.start, a.end) for a in marks], rng)
         for key, value in kinds.items():
             totals[key] += value
     started = time.perf_counter()
     states = {"anchored": 0, "moved": 0, "orphaned": 0}
     per_call = []
-    for article_id, annotations in by_article.items():
-        for annotation in annotations:
+    for article_id, marks in by_article.items():
+        for annotation in marks:
             t0 = time.perf_counter()
             placement = place(edited[article_id], Quote(annotation.exact, annotation.prefix, annotation.suffix),
                               annotation.start, annotation.end)
