@@ -19,8 +19,7 @@ from .stories import Story, StoryLink
 __version__ = "0.1.0"
 
 __all__ = [
-    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS",
-    "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked",
-    "ReadOnlyLibrary", "ReanchorSummary", "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation",
-    "UnknownArticle", "__version__", "save_text",
+    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ImportOutcome",
+    "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked", "ReadOnlyLibrary", "ReanchorSummary",
+    "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
 ]
