@@ -183,7 +183,9 @@ class BroadsheetApp(App[None]):
             return
         question = Text("Delete ")
         question.append_text(plain(article.title, style="bold"))
-        question.append("?\nIts text stays on disk until the library is cleaned; u undoes this.")
+        undo = self.keys_for("library.undo")
+        question.append("?\nIts text stays on disk until the library is cleaned" +
+                        (f"; {undo} undoes this." if undo else "."))
 
         def apply(yes: bool | None) -> None:
             if not yes:
