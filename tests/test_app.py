@@ -507,3 +507,21 @@ async def test_bad_config_still_starts_with_its_problems_shown(library: Library,
         assert keymap.name == "vim" and app.keys_for("library.toggle_star") == "s"
         await pilot.press("j")  # vim keys work
         assert app.library_pane.table.cursor_row == 1
+
+
+async def test_the_palette_lists_every_action_with_its_live_keys(library: Library, tmp_path: Path) -> None:
+    from tui.commands import ActionCommands
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('keymap = "emacs"\n[keys]\n"library.toggle_star" = "x"\n')
+    config, _ = load_config(config_file)
+    keymap, _ = effective_keymap(config)
+    app = make_app(library, keymap)
+    async with app.run_test(size=WIDE):
+        provider = ActionCommands(app.screen)
+        hits = [hit async for hit in provider.discover()]
+        assert [hit.help.split(" · ")[0] for hit in hits] == [spec.id for spec in ACTIONS]
+        star = next(hit for hit in hits if hit.help.startswith("library.toggle_star"))
+        assert star.help.endswith("keys: x")
+        found = [hit async for hit in provider.search("undo delete")]
+        assert found and "library.undo" in str(found[0].match_display)
