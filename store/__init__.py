@@ -11,10 +11,11 @@ from .errors import (LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrar
                      UnknownArticle)
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
+from .stories import Story, StoryLink
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article", "Candidate", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
-    "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
+    "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "Story", "StoryLink", "UnknownArticle", "__version__",
 ]

@@ -34,6 +34,7 @@ from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
+from .stories import ArticleInfo, Story, StoryBook
 
 META_FILE = "meta.json"
 ARTICLES_FILE = "articles.json"
@@ -100,6 +101,7 @@ class Library:
                     self._state[doc["article"]] = {**_STATE_DEFAULTS, **doc}
                     self._state_doc[doc["article"]] = doc_id
         self.changed_listeners: list[Callable[[], None]] = []
+        self._story_book = StoryBook(path, writable=not read_only)
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -256,6 +258,39 @@ class Library:
     def _notify(self) -> None:
         for listener in self.changed_listeners:
             listener()
+
+    # ----------------------------------------------------------------- stories
+    def stories(self, *, evidence: bool = True, progress: ProgressCallback | None = None) -> list[Story]:
+        """Every article in exactly one story (singletons too), biggest first. Computed on demand,
+        incrementally since the last call (or the cache in stories.npz); `evidence=False` skips the
+        per-pair shares-text evidence (links empty), which is what grouping a list needs."""
+        return self._story_book.stories(self._story_infos(), evidence=evidence, progress=progress)
+
+    def story_of(self, article_id: str, *, evidence: bool = True) -> Story:
+        """The story an article belongs to. Raises UnknownArticle for unknown ids."""
+        resolved = self.resolve(article_id)
+        self.stories(evidence=evidence)
+        return self._story_book.story_of(resolved)
+
+    def story(self, story_id: str, *, evidence: bool = True) -> Story:
+        """The story with this id or unique id prefix (at least 4 characters). KeyError if none."""
+        self.stories(evidence=evidence)
+        return self._story_book.story(story_id)
+
+    def stories_are_quick(self) -> bool:
+        """Whether stories() answers in well under a second: a small library, or a cached index."""
+        return len(self._records) <= 2000 or self._story_book.index is not None or \
+            (self.path / "stories.npz").exists()
+
+    def _story_infos(self) -> list[ArticleInfo]:
+        infos = []
+        for article_id, record in self._records.items():
+            digest = record["content_hash"]
+            infos.append(ArticleInfo(
+                id=article_id, title=record["title"], content_hash=digest, date=record["published"],
+                sort_date=record["published"] or record["imported_at"], source=record["source"],
+                load_body=lambda digest=digest: self._bodies.read(digest)))
+        return infos
 
     # ----------------------------------------------------------------- importing
     def import_paths(self, targets: Iterable[str | Path], *, source: str | None = None, tags: Iterable[str] = (),

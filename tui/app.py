@@ -127,7 +127,11 @@ class BroadsheetApp(App[None]):
     # ------------------------------------------------------------------ library data
     def refresh_library(self, keep: str | None = None) -> None:
         self.library_pane.highlight_counts = self._highlight_counts()
-        self.library_pane.show(self.library.articles(), keep=keep)
+        try:  # a large library's first clustering takes seconds: only once `broadsheet stories` cached it
+            stories = self.library.stories(evidence=False) if self.library.stories_are_quick() else None
+        except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
+            stories = None
+        self.library_pane.show(self.library.articles(), keep=keep, stories=stories)
 
     def _highlight_counts(self) -> dict[str, int]:
         """Highlights per article, once the library keeps annotations (they come with the notes

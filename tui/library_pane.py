@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
-from store import Article
+from store import Article, Story
 
 from .keymap import bindings_for, default_keymap
 from .row_table import CELL_PADDING, Row, RowTable
@@ -21,7 +21,7 @@ from .safe_text import plain
 
 SORTS = ("date", "source", "title", "words")
 FILTERS = ("all", "unread", "starred")
-GROUPS = ("source", "date", "none")  # "story" joins once stories exist
+GROUPS = ("story", "source", "date", "none")
 
 COLUMNS = (("Title", "title"), ("Source", "source"), ("Date", "date"), ("Words", "words"), ("", "flags"),
            ("✎", "notes"))
@@ -53,8 +53,24 @@ def _matches(article: Article, text: str) -> bool:
     return True
 
 
-def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article]]]:
-    """The groups to show, each with its articles, in display order."""
+@dataclass(frozen=True)
+class StoryLabel:
+    """What the pane shows of an article's story (the app fills these from `Library.stories`)."""
+
+    id: str
+    title: str
+    size: int
+
+
+def story_labels(stories: list[Story]) -> dict[str, StoryLabel]:
+    return {article_id: StoryLabel(story.id, story.title, len(story.article_ids))
+            for story in stories for article_id in story.article_ids}
+
+
+def arrange(articles: list[Article], view: View,
+            stories: dict[str, StoryLabel] | None = None) -> list[tuple[str, list[Article]]]:
+    """The groups to show, each with its articles, in display order. Grouped by story, the
+    biggest stories come first and the articles on their own are gathered at the end."""
     chosen = [a for a in articles
               if (view.filter != "unread" or not a.read) and (view.filter != "starred" or a.starred)
               and (not view.text or _matches(a, view.text))]
@@ -67,6 +83,20 @@ def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article
     chosen.sort(key=keys[view.sort], reverse=view.sort in ("date", "words"))
     if view.group == "none":
         return [("", chosen)]
+    if view.group == "story":
+        if not stories:
+            return [("", chosen)]
+        by_story: dict[str, list[Article]] = {}
+        alone: list[Article] = []
+        for article in chosen:
+            label = stories.get(article.id)
+            if label is None or label.size < 2:
+                alone.append(article)
+            else:
+                by_story.setdefault(label.id, []).append(article)
+        ordered = sorted(by_story.values(), key=lambda group: (-stories[group[0].id].size, stories[group[0].id].title))
+        arranged = [(stories[group[0].id].title, group) for group in ordered]
+        return arranged + ([("on its own", alone)] if alone else [])
     groups: dict[str, list[Article]] = {}
     for article in chosen:
         label = (article.source or "no source") if view.group == "source" else article.date[:7]
@@ -154,6 +184,8 @@ class LibraryPane(Vertical):
         self._articles: list[Article] = []
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
+        self.stories: dict[str, StoryLabel] = {}
+        self._group_chosen = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-status")
@@ -203,19 +235,29 @@ class LibraryPane(Vertical):
         key = self.table.cursor_key
         return self._row_article.get(key) if key else None
 
-    def show(self, articles: list[Article], keep: str | None = None) -> None:
-        """Show `articles` as the current view arranges them; keep the cursor on `keep` if present."""
+    def show(self, articles: list[Article], keep: str | None = None, stories: list[Story] | None = None) -> None:
+        """Show `articles` as the current view arranges them; keep the cursor on `keep` if present.
+        With `stories`, grouping by story becomes the default once some story has two reports."""
         self._articles = articles
+        if stories is not None:
+            self.stories = story_labels(stories)
+            if not self._group_chosen:
+                grouped = any(label.size > 1 for label in self.stories.values())
+                wanted = "story" if grouped else "source"
+                if self.view.group != wanted:
+                    self.set_reactive(LibraryPane.view, View(**{**self.view.__dict__, "group": wanted}))
         keep = keep or (self.selected.id if self.selected else None)
         self._row_article.clear()
         rows: list[Row] = []
         target_row = None
-        groups = arrange(articles, self.view)
+        groups = arrange(articles, self.view, self.stories)
         if len(groups) == 1:  # one group says nothing a header would add
             groups = [("", groups[0][1])]
-        for label, members in groups:
+        for number, (label, members) in enumerate(groups):
             if label:
-                rows.append(Row(f"group:{label}", label=Text(f"▾ {label}  ({len(members)})")))
+                # a story's label is a long title: the count goes first so a narrow column still shows it
+                header = f"▾ {len(members)} · {label}" if self.view.group == "story" else f"▾ {label}  ({len(members)})"
+                rows.append(Row(f"group:{number}:{label}", label=Text(header)))
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
@@ -278,6 +320,8 @@ class LibraryPane(Vertical):
 
     def cycle(self, field: str) -> None:
         options = {"sort": SORTS, "filter": FILTERS, "group": GROUPS}[field]
+        if field == "group":
+            self._group_chosen = True
         current = getattr(self.view, field)
         following = options[(options.index(current) + 1) % len(options)]
         self.view = View(**{**self.view.__dict__, field: following})
