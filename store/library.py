@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import filelock
@@ -34,7 +34,9 @@ from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
-from .stories import ArticleInfo, Story, StoryBook
+
+if TYPE_CHECKING:
+    from .stories import ArticleInfo, Story, StoryBook
 
 META_FILE = "meta.json"
 ARTICLES_FILE = "articles.json"
@@ -101,7 +103,7 @@ class Library:
                     self._state[doc["article"]] = {**_STATE_DEFAULTS, **doc}
                     self._state_doc[doc["article"]] = doc_id
         self.changed_listeners: list[Callable[[], None]] = []
-        self._story_book = StoryBook(path, writable=not read_only)
+        self._story_book_instance: StoryBook | None = None
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -260,6 +262,15 @@ class Library:
             listener()
 
     # ----------------------------------------------------------------- stories
+    @property
+    def _story_book(self) -> StoryBook:
+        """Made on first use: the clustering code imports numpy and scipy (~0.25 s)."""
+        if self._story_book_instance is None:
+            from .stories import StoryBook
+
+            self._story_book_instance = StoryBook(self.path, writable=not self.read_only)
+        return self._story_book_instance
+
     def stories(self, *, evidence: bool = True, progress: ProgressCallback | None = None) -> list[Story]:
         """Every article in exactly one story (singletons too), biggest first. Computed on demand,
         incrementally since the last call (or the cache in stories.npz); `evidence=False` skips the
@@ -279,10 +290,13 @@ class Library:
 
     def stories_are_quick(self) -> bool:
         """Whether stories() answers in well under a second: a small library, or a cached index."""
-        return len(self._records) <= 2000 or self._story_book.index is not None or \
+        return len(self._records) <= 2000 or \
+            (self._story_book_instance is not None and self._story_book_instance.index is not None) or \
             (self.path / "stories.npz").exists()
 
     def _story_infos(self) -> list[ArticleInfo]:
+        from .stories import ArticleInfo
+
         infos = []
         for article_id, record in self._records.items():
             digest = record["content_hash"]

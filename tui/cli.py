@@ -11,7 +11,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import TYPE_CHECKING, Iterator, NoReturn
 
 import click
 import orjson
@@ -19,8 +19,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Article, ImportReport, Library, LibraryError, Story, __version__
+from store import Article, ImportReport, Library, LibraryError, __version__
 from store.paths import LIBRARY_ENV, default_library_path
+
+if TYPE_CHECKING:
+    from store import Story
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
