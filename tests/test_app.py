@@ -526,3 +526,29 @@ async def test_the_palette_lists_every_action_with_its_live_keys(library: Librar
         assert star.help.endswith("keys: x")
         found = [hit async for hit in provider.search("undo delete")]
         assert found and "library.undo" in str(found[0].match_display)
+
+
+async def test_a_large_librarys_stories_load_after_the_first_frame(library: Library,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above STORIES_IN_FOREGROUND articles the list paints ungrouped, then regroups by story when
+    the worker has loaded them; the cursor stays on its article."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.library_pane.table
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(key.startswith("group:") for key in table.row_keys)
+        selected = app.library_pane.selected
+        app.refresh_library()  # later refreshes group at once (stories are in memory now)
+        assert any(key.startswith("group:") for key in table.row_keys)
+        assert app.library_pane.selected == selected
+
+    first_frame: list[list[str]] = []
+    monkeypatch.setattr(BroadsheetApp, "_load_stories", lambda self: first_frame.append(self.library_pane.table.row_keys))
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -26,7 +26,11 @@ from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
 from .safe_text import plain
 
+if TYPE_CHECKING:
+    from store import Story
+
 NARROW_WIDTH = 100
+STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick enough to wait for
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
@@ -52,6 +56,8 @@ class BroadsheetApp(App[None]):
         self.showing = "library"  # which pane a narrow layout shows
         self._width = 0  # the terminal's width as of the last resize (0 until one arrives)
         self._height = 0
+        self._stories_loaded = False  # stories() has answered once in this session (later calls are quick)
+        self._stories_loading = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -127,11 +133,40 @@ class BroadsheetApp(App[None]):
     # ------------------------------------------------------------------ library data
     def refresh_library(self, keep: str | None = None) -> None:
         self.library_pane.highlight_counts = self._highlight_counts()
-        try:  # a large library's first clustering takes seconds: only once `broadsheet stories` cached it
-            stories = self.library.stories(evidence=False) if self.library.stories_are_quick() else None
+        self.library_pane.show(self.library.articles(), keep=keep, stories=self._stories_at_hand())
+
+    def _stories_at_hand(self) -> list[Story] | None:
+        """Stories to group the list by, when they come quickly. A large library is clustered only
+        once `broadsheet stories` cached it, and even then its first load (about 2 s at 10k
+        articles) runs in a worker after the first frame: the list regroups when it is done.
+        Later calls are incremental and quick."""
+        try:
+            if not self.library.stories_are_quick():
+                return None
+            if self._stories_loaded or len(self.library) <= STORIES_IN_FOREGROUND:
+                stories = self.library.stories(evidence=False)
+                self._stories_loaded = True
+                return stories
         except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
-            stories = None
-        self.library_pane.show(self.library.articles(), keep=keep, stories=stories)
+            return None
+        if not self._stories_loading:
+            self._stories_loading = True
+            self.call_after_refresh(self._load_stories)  # a thread started now would slow the first frame
+        return None
+
+    @work(thread=True, group="stories")
+    def _load_stories(self) -> None:
+        try:
+            self.library.stories(evidence=False)
+        except Exception:  # noqa: BLE001 - as above: the list stays ungrouped
+            return
+        finally:
+            self._stories_loading = False
+        self.call_from_thread(self._stories_ready)
+
+    def _stories_ready(self) -> None:
+        self._stories_loaded = True
+        self.refresh_library()
 
     def _highlight_counts(self) -> dict[str, int]:
         """Highlights per article, once the library keeps annotations (they come with the notes
