@@ -552,3 +552,17 @@ async def test_a_large_librarys_stories_load_after_the_first_frame(library: Libr
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+
+
+async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        pane = app.library_pane
+        article = pane.selected
+        row = pane.table.row_keys.index(f"article:{article.id}")
+        assert pane.table.row_plain(row)[-1].strip() == ""
+        library.annotate(article.id, 0, 10)
+        library.annotate(article.id, 20, 30, color=2)
+        app.article_changed(article.id)
+        await pilot.pause()
+        assert pane.table.row_plain(row)[-1].strip() == "2"

@@ -201,11 +201,11 @@ class BroadsheetApp(App[None]):
 
     def library_toggle_read(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_read([article.id], not article.read)):
-            self._article_changed(article.id)
+            self.article_changed(article.id)
 
     def library_toggle_star(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_starred([article.id], not article.starred)):
-            self._article_changed(article.id)
+            self.article_changed(article.id)
 
     def library_tag(self, article: Article | None) -> None:
         if article is None:
@@ -213,7 +213,7 @@ class BroadsheetApp(App[None]):
 
         def apply(result: tuple[list[str], list[str]] | None) -> None:
             if result and self._write(lambda: self.library.tag([article.id], add=result[0], remove=result[1])):
-                self._article_changed(article.id)
+                self.article_changed(article.id)
 
         self.push_screen(TagDialog(article.title, article.tags), apply)
 
@@ -272,15 +272,22 @@ class BroadsheetApp(App[None]):
 
     def _mark_read(self, article_id: str) -> None:
         if self._write(lambda: self.library.set_read([article_id], True)):
-            self._article_changed(article_id)
+            self.article_changed(article_id)
 
-    def _article_changed(self, article_id: str) -> None:
-        """Redraw one article's row (read, starred, tags changed) without re-reading the library."""
+    def article_changed(self, article_id: str) -> None:
+        """One article changed (read, starred, tags, highlights): redraw its row without re-reading
+        the library. Panes that change an article (a new highlight) call this."""
         try:
             article = self.library.get(article_id)
         except LibraryError:
             self.refresh_library()
             return
+        annotations = getattr(self.library, "annotations", None)
+        if callable(annotations):
+            try:
+                self.library_pane.highlight_counts[article_id] = len(annotations(article_id))
+            except LibraryError:
+                pass
         self.library_pane.update_article(article)
         if self.reader_pane.article and self.reader_pane.article.id == article_id:
             self.reader_pane.article = article
