@@ -192,29 +192,61 @@ class StoryIndex:
 
     # ---------------------------------------------------------------- building
     def rebuild(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> None:
+        # One pass over the bodies, keeping only compact per-article arrays (term ids and counts,
+        # sentence keys): 100k tokenised bodies or Counters would not fit the memory budget.
+        # Boilerplate is known only at the end, so the terms of every sentence met in a second
+        # article are kept once per sentence, and subtracted from the articles afterwards.
         total = len(articles)
+        self.terms = {}
+        add = self.terms.setdefault
         bodies_keys: list[np.ndarray] = []
         long_flags: list[np.ndarray] = []
-        bodies: list[list[list[str]]] = []
+        term_ids: list[np.ndarray] = []
+        term_counts: list[np.ndarray] = []
+        seen_keys: set[int] = set()
+        recurring_terms: dict[int, list[str]] = {}
         for done, article in enumerate(articles, 1):
             split, keys, long_enough = _sentence_data(article.load_body())
-            bodies.append(split)
+            found: list[str] = []
+            for sentence, key, long in zip(split, keys.tolist(), long_enough.tolist()):
+                start = len(found)
+                text.add_terms(found, sentence)
+                if long and key in seen_keys and key not in recurring_terms:
+                    recurring_terms[key] = found[start:]
+            seen_keys.update(keys.tolist())
+            text.add_terms(found, text.title_words(article.title))
+            counter = Counter(found)
+            term_ids.append(np.fromiter((add(t, len(self.terms)) for t in counter), dtype=np.int32, count=len(counter)))
+            term_counts.append(np.fromiter(counter.values(), dtype=np.float32, count=len(counter)))
             bodies_keys.append(keys)
             long_flags.append(long_enough)
             if progress is not None and done % 500 == 0:
-                progress(done, total * 2, "reading articles")
+                progress(done, total, "reading articles")
+        del seen_keys
         self.boilerplate = boilerplate(bodies_keys, long_flags)
-        counts = []
-        for done, (article, body, keys) in enumerate(zip(articles, bodies, bodies_keys), 1):
-            counts.append(text.term_counts(article.title, body, self.boilerplate, keys.tolist()))
-            if progress is not None and done % 500 == 0:
-                progress(total + done, total * 2, "weighing words")
-        del bodies
+        by_key: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for key in self.boilerplate:
+            found_terms = Counter(recurring_terms.get(key, ()))
+            by_key[key] = (np.fromiter((self.terms[t] for t in found_terms), dtype=np.int32, count=len(found_terms)),
+                           np.fromiter(found_terms.values(), dtype=np.float32, count=len(found_terms)))
+        for row, keys in enumerate(bodies_keys):
+            hits = [by_key[k] for k in keys.tolist() if k in by_key]
+            if hits:
+                ids, counts = term_ids[row], term_counts[row]
+                drop_ids, inverse = np.unique(np.concatenate([h[0] for h in hits]), return_inverse=True)
+                drop = np.bincount(inverse, weights=np.concatenate([h[1] for h in hits]))
+                order = np.argsort(ids)
+                position = order[np.searchsorted(ids, drop_ids, sorter=order)]
+                counts = counts.copy()
+                counts[position] -= drop.astype(np.float32)
+                keep = counts > 0
+                term_ids[row], term_counts[row] = ids[keep], counts[keep]
+        del recurring_terms
         self.ids = [a.id for a in articles]
         self.hashes = [a.content_hash for a in articles]
         self.sentence_keys, self.sentence_long = bodies_keys, long_flags
-        self.terms = {}
-        self.raw = graph.count_matrix(counts, self.terms)
+        self.raw = graph.csr_from_rows(term_ids, term_counts, len(self.terms))
+        del term_ids, term_counts
         vectors, df = self._vectors()
         self.edge_i, self.edge_j, self.edge_s = graph.neighbour_pairs(vectors, vectors, df, progress=progress)
         self.built_size = len(self.ids)

@@ -105,12 +105,16 @@ def term_counts(title: str, body: str | list[list[str]], skip: set[int] | frozen
     for number, sentence in enumerate(split):
         if skip and keys is not None and keys[number] in skip:
             continue
-        _add_terms(found, sentence)
-    _add_terms(found, _WORD.findall(fold(title)))
+        add_terms(found, sentence)
+    add_terms(found, _WORD.findall(fold(title)))
     return Counter(found)
 
 
-def _add_terms(found: list[str], sentence: list[str]) -> None:
+def title_words(title: str) -> list[str]:
+    return _WORD.findall(fold(title))
+
+
+def add_terms(found: list[str], sentence: list[str]) -> None:
     terms = [term if term.isdigit() else term[:STEM] for term in _content(sentence)]
     found.extend(terms)
     found.extend(map("_".join, zip(terms, terms[1:])))
