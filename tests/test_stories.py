@@ -276,9 +276,9 @@ async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_file
         async with app.run_test(size=(160, 45)) as pilot:
             pane = app.library_pane
             assert pane.view.group == "story"
-            headers = [key.value for key in pane.table.rows if key.value.startswith("group:")]
+            headers = [key for key in pane.table.row_keys if key.startswith("group:")]
             assert len(headers) == 2
-            first = pane.table.get_row_at(0)[0].plain
+            first = pane.table.row_plain(0)[0]
             assert first.startswith("▾ 3 · ")
             wire = lib.story_of(next(a.id for a in lib.articles() if a.origin.endswith("001_367e7e55959c9f47.txt")))
             rows = list(pane._row_article)
