@@ -296,9 +296,9 @@ class Library:
         return self._story_book.story(story_id)
 
     def stories_are_quick(self) -> bool:
-        """Whether stories() answers in well under a second: a small library, or a cached index."""
-        return len(self._records) <= 2000 or self._story_book.index is not None or \
-            (self.path / "stories.npz").exists()
+        """Whether stories() answers in well under a second: a small library, or an index already
+        in memory with few articles to add or drop (the app does not block on a full build)."""
+        return len(self._records) <= 2000 or self._story_book.pending(self._records.keys()) <= 500
 
     def _story_infos(self) -> list[ArticleInfo]:
         infos = []

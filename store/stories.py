@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -316,12 +317,14 @@ class StoryIndex:
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Drop articles; only the components they were in are clustered again."""
-        gone = {self.ids.index(a) for a in article_ids if a in self.ids}
+        position = {article_id: row for row, article_id in enumerate(self.ids)}
+        gone = {position[a] for a in article_ids if a in position}
         if not gone:
             return
-        neighbours = set()
-        for row in gone:
-            neighbours |= set(self.edge_j[self.edge_i == row].tolist()) | set(self.edge_i[self.edge_j == row].tolist())
+        neighbours = self._neighbours(gone)
+        for group in self.groups:  # the rest of their stories, even members with no stored pair to them
+            if gone.intersection(group):
+                neighbours.update(group)
         keep_rows = np.array([r for r in range(len(self.ids)) if r not in gone], dtype=np.int64)
         remap = np.full(len(self.ids), -1, dtype=np.int64)
         remap[keep_rows] = np.arange(len(keep_rows))
@@ -336,6 +339,14 @@ class StoryIndex:
         self.groups = [[int(remap[m]) for m in group if remap[m] >= 0] for group in self.groups]
         self.groups = [g for g in self.groups if g]
         self._recluster({int(remap[n]) for n in neighbours if remap[n] >= 0})
+
+    def _neighbours(self, rows: set[int]) -> set[int]:
+        """Articles with a stored pair to any of `rows` (one pass over the edges)."""
+        if not rows:
+            return set()
+        wanted = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        return set(self.edge_j[np.isin(self.edge_i, wanted)].tolist()) | \
+            set(self.edge_i[np.isin(self.edge_j, wanted)].tolist())
 
     # ---------------------------------------------------------------- clustering
     def _adjusted(self) -> np.ndarray:
@@ -354,9 +365,7 @@ class StoryIndex:
         strong = adjusted >= graph.CUT
         labels = graph.components(n, self.edge_i[strong], self.edge_j[strong])
         # a touched article's background changed, which can change its neighbours' pairs: take them too
-        touched = set(touched)
-        for row in list(touched):
-            touched |= set(self.edge_j[self.edge_i == row].tolist()) | set(self.edge_i[self.edge_j == row].tolist())
+        touched = set(touched) | self._neighbours(touched)
         group_of = {m: g for g, group in enumerate(self.groups) for m in group}
         dirty_labels = {int(labels[row]) for row in touched}
         for row in list(touched):
@@ -561,9 +570,15 @@ class StoryBook:
         self._evidence = False
         self._by_article: dict[str, Story] = {}
         self._by_id: dict[str, Story] = {}
+        self._lock = threading.Lock()  # the app may compute stories in a thread while it draws
 
     def stories(self, articles: Sequence[ArticleInfo], *, evidence: bool = True,
                 progress: ProgressCallback | None = None) -> list[Story]:
+        with self._lock:
+            return self._stories_locked(articles, evidence, progress)
+
+    def _stories_locked(self, articles: Sequence[ArticleInfo], evidence: bool,
+                        progress: ProgressCallback | None) -> list[Story]:
         if self.index is None:
             self.index = StoryIndex.load(self.folder) or StoryIndex()
         changed = self.index.sync(articles, progress)
@@ -582,6 +597,14 @@ class StoryBook:
             self._by_article = {a: story for story in self._stories for a in story.article_ids}
             self._by_id = {story.id: story for story in self._stories}
         return self._stories
+
+    def pending(self, article_ids: Iterable[str]) -> int:
+        """How many articles the index would have to add or drop (a large number if not loaded)."""
+        if self.index is None or self._lock.locked():
+            return 1 << 30
+        known = set(self.index.ids)
+        wanted = set(article_ids)
+        return len(known ^ wanted)
 
     def story_of(self, article_id: str) -> Story:
         return self._by_article[article_id]

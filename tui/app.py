@@ -127,11 +127,23 @@ class BroadsheetApp(App[None]):
     # ------------------------------------------------------------------ library data
     def refresh_library(self, keep: str | None = None) -> None:
         self.library_pane.highlight_counts = self._highlight_counts()
-        try:  # a large library's first clustering takes seconds: only once `broadsheet stories` cached it
-            stories = self.library.stories(evidence=False) if self.library.stories_are_quick() else None
+        stories = None
+        try:  # a large library's clustering takes seconds: it runs in a thread, and the list regroups after
+            if self.library.stories_are_quick():
+                stories = self.library.stories(evidence=False)
+            else:
+                self.run_worker(self._find_stories, thread=True, exclusive=True, group="stories")
         except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
             stories = None
         self.library_pane.show(self.library.articles(), keep=keep, stories=stories)
+
+    def _find_stories(self) -> None:
+        try:
+            self.library.stories(evidence=False)
+        except Exception:  # noqa: BLE001 - e.g. the library changed under it; the next refresh tries again
+            return
+        if self.library.stories_are_quick():
+            self.call_from_thread(self.refresh_library)
 
     def _highlight_counts(self) -> dict[str, int]:
         """Highlights per article, once the library keeps annotations (they come with the notes
