@@ -209,16 +209,19 @@ class StoryIndex:
         for done, article in enumerate(articles, 1):
             split, keys, long_enough = _sentence_data(article.load_body())
             found: list[str] = []
-            for sentence, key, long in zip(split, keys.tolist(), long_enough.tolist()):
-                start = len(found)
+            for sentence in split:
                 text.add_terms(found, sentence)
-                if long and key in seen_keys and key not in recurring_terms:
-                    recurring_terms[key] = found[start:]
-            seen_keys.update(keys.tolist())
+            key_list = keys.tolist()
+            for key in seen_keys.intersection(key_list).difference(recurring_terms):
+                where = key_list.index(key)
+                if long_enough[where]:
+                    recurring_terms[key] = []
+                    text.add_terms(recurring_terms[key], split[where])
+            seen_keys.update(key_list)
             text.add_terms(found, text.title_words(article.title))
             counter = Counter(found)
-            term_ids.append(np.fromiter((add(t, len(self.terms)) for t in counter), dtype=np.int32, count=len(counter)))
-            term_counts.append(np.fromiter(counter.values(), dtype=np.float32, count=len(counter)))
+            term_ids.append(np.array([add(t, len(self.terms)) for t in counter], dtype=np.int32))
+            term_counts.append(np.array(list(counter.values()), dtype=np.float32))
             bodies_keys.append(keys)
             long_flags.append(long_enough)
             if progress is not None and done % 500 == 0:
@@ -451,28 +454,23 @@ def story_id(oldest_article_id: str) -> str:
     return "s" + hashlib.sha1(oldest_article_id.encode()).hexdigest()[:11]
 
 
-def make_stories(index: StoryIndex, info: dict[str, ArticleInfo], *, evidence: bool = True,
-                 shares: "ShareCache | None" = None) -> list[Story]:
-    cosines = index.pair_cosines() if evidence else {}
+def make_stories(index: StoryIndex, info: dict[str, ArticleInfo]) -> list[Story]:
+    """Stories without their links (evidence is computed per story, on demand)."""
     stories: list[Story] = []
     position = {article_id: row for row, article_id in enumerate(index.ids)}
     vectors = None
     for group in index.partition():
         members = sorted(group, key=lambda a: (info[a].sort_date, a))
         title = info[members[0]].title
-        links: tuple[StoryLink, ...] = ()
         if len(members) > 1:
-            if evidence:
-                links = tuple(_links(members, info, cosines, shares or ShareCache()))
             if vectors is None:
                 vectors = index.vectors()
-            rows = [position[m] for m in members]
-            block = vectors[rows]
+            block = vectors[[position[m] for m in members]]
             centrality = np.asarray((block @ block.T).sum(axis=1)).ravel()
             title = info[members[int(np.argmax(centrality))]].title
         dates = sorted(d for d in (info[m].date for m in members) if d)
         stories.append(Story(
-            id=story_id(members[0]), title=title, article_ids=tuple(members), links=links,
+            id=story_id(members[0]), title=title, article_ids=tuple(members), links=(),
             sources=tuple(dict.fromkeys(info[m].source for m in members if info[m].source)),
             first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None))
     stories.sort(key=lambda s: (-len(s.article_ids), s.first_date or "", s.id))
@@ -545,14 +543,14 @@ def link_for(a: ArticleInfo, b: ArticleInfo, cosine: float, shares: ShareCache) 
                      cosine=round(cosine, 4), basis=basis)
 
 
-def _links(members: list[str], info: dict[str, ArticleInfo], cosines: dict[tuple[str, str], float],
+def _links(members: list[str], info: dict[str, ArticleInfo], cosines: np.ndarray,
            shares: ShareCache) -> Iterable[StoryLink]:
-    """Every pair with a measured cosine, and every pair that shares text."""
+    """Every pair of a story with a cosine above the floor, and every pair that shares text."""
     for x, a in enumerate(members):
-        for b in members[x + 1:]:
-            cosine = cosines.get((a, b), cosines.get((b, a), 0.0))
-            link = link_for(info[a], info[b], cosine, shares)
-            if link.relation == "shares text" or cosine > 0:
+        for y in range(x + 1, len(members)):
+            b = members[y]
+            link = link_for(info[a], info[b], float(cosines[x, y]), shares)
+            if link.relation == "shares text" or cosines[x, y] >= graph.EDGE_FLOOR:
                 yield link
 
 
@@ -567,7 +565,8 @@ class StoryBook:
         self.shares = ShareCache()
         self._stories: list[Story] | None = None
         self._signature: int | None = None
-        self._evidence = False
+        self._info: dict[str, ArticleInfo] = {}
+        self._with_links: dict[tuple[str, ...], Story] = {}
         self._by_article: dict[str, Story] = {}
         self._by_id: dict[str, Story] = {}
         self._lock = threading.Lock()  # the app may compute stories in a thread while it draws
@@ -588,15 +587,33 @@ class StoryBook:
             except OSError:
                 pass  # only a cache: the next open rebuilds what it lacks
         signature = hash(tuple((a.id, a.content_hash, a.title, a.sort_date, a.source) for a in articles))
-        if changed or self._stories is None or signature != self._signature or (evidence and not self._evidence):
+        if changed or self._stories is None or signature != self._signature:
             if self.shares.boilerplate != self.index.boilerplate:
                 self.shares = ShareCache(set(self.index.boilerplate))
-            info = {a.id: a for a in articles}
-            self._stories = make_stories(self.index, info, evidence=evidence, shares=self.shares)
-            self._signature, self._evidence = signature, evidence
+            self._info = {a.id: a for a in articles}
+            self._with_links.clear()
+            self._stories = make_stories(self.index, self._info)
+            self._signature = signature
             self._by_article = {a: story for story in self._stories for a in story.article_ids}
             self._by_id = {story.id: story for story in self._stories}
+        if evidence:
+            return [self._evidence(story) for story in self._stories]
         return self._stories
+
+    def _evidence(self, story: Story) -> Story:
+        """The story with its links: exact cosines of its members and their shared text."""
+        if len(story.article_ids) < 2 or self.index is None:
+            return story
+        found = self._with_links.get(story.article_ids)
+        if found is None or found.title != story.title:
+            position = {article_id: row for row, article_id in enumerate(self.index.ids)}
+            block = self.index.vectors()[[position[a] for a in story.article_ids]]
+            cosines = (block @ block.T).toarray()
+            links = tuple(_links(list(story.article_ids), self._info, cosines, self.shares))
+            found = Story(story.id, story.title, story.article_ids, links, story.sources, story.first_date,
+                          story.last_date)
+            self._with_links[story.article_ids] = found
+        return found
 
     def pending(self, article_ids: Iterable[str]) -> int:
         """How many articles the index would have to add or drop (a large number if not loaded)."""
@@ -606,16 +623,17 @@ class StoryBook:
         wanted = set(article_ids)
         return len(known ^ wanted)
 
-    def story_of(self, article_id: str) -> Story:
-        return self._by_article[article_id]
+    def story_of(self, article_id: str, evidence: bool = True) -> Story:
+        story = self._by_article[article_id]
+        return self._evidence(story) if evidence else story
 
-    def story(self, story_id: str) -> Story:
+    def story(self, story_id: str, evidence: bool = True) -> Story:
         if story_id in self._by_id:
-            return self._by_id[story_id]
+            return self._evidence(self._by_id[story_id]) if evidence else self._by_id[story_id]
         if len(story_id) >= 4:
             matches = [s for known, s in self._by_id.items() if known.startswith(story_id)]
             if len(matches) == 1:
-                return matches[0]
+                return self._evidence(matches[0]) if evidence else matches[0]
             if len(matches) > 1:
                 raise KeyError(f"{story_id!r} matches {len(matches)} stories; give more of the id")
         raise KeyError(f"no story with id {story_id!r}")

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 MAX_DF = 0.5            # a term in half the library names no event
 CUT = 0.10              # average-link cut on the background-adjusted cosine (see `adjusted`)
 EDGE_FLOOR = 0.05       # pairs below this cosine are not kept (treated as 0)
-NEIGHBOURS = 30         # candidate neighbours kept per article
+NEIGHBOURS = 20         # candidate neighbours kept per article
 BACKGROUND_RANKS = (6, 16)  # an article's 7th..16th best matches: other events on the same topic
 BACKGROUND_PRIOR = 0.10     # the background assumed where the library is too small to measure it
 BACKGROUND_CAP = 0.20       # a higher "background" is a big story's own members, not topic noise
@@ -136,7 +136,7 @@ def neighbour_pairs(queries: sp.csr_matrix, index: sp.csr_matrix, df: np.ndarray
         index_lookup = index
     lookup_t = index_lookup.T.tocsr()
     total = queries.shape[0]
-    wide = 3 * NEIGHBOURS
+    wide = 2 * NEIGHBOURS
     for start in range(0, total, block):
         stop = min(total, start + block)
         product = (pruned_q[start:stop] @ lookup_t).tocsr()
