@@ -15,6 +15,7 @@ from tui.dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
 from tui.library_pane import ArticleTable
 from tui.reader_pane import ReaderView
+from tui.search_pane import SearchInput, SearchScreen
 
 WIDE = (160, 45)
 NARROW = (80, 24)
@@ -200,7 +201,7 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
     action runs that action."""
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
-    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView}
+    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView, "search": SearchInput}
     for spec in ACTIONS:
         def record(*_: Any, _id: str = spec.id) -> None:
             calls.append(_id)
@@ -211,16 +212,25 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
         await pilot.pause()
         for spec in ACTIONS:
             for key in keymap.keys[spec.id]:
-                focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
-                if app.narrow:  # one pane at a time: show the one whose keys are pressed
-                    app.showing = "reader" if spec.scope == "reader" else "library"
-                    app._apply_showing()
+                if spec.scope == "search":  # the search pane's keys work in its query box
+                    await app.push_screen(SearchScreen(library))
+                    await pilot.pause()
+                    focus = app.screen.query_one(SearchInput)
+                else:
+                    focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
+                    if app.narrow:  # one pane at a time: show the one whose keys are pressed
+                        app.showing = "reader" if spec.scope == "reader" else "library"
+                        app._apply_showing()
                 focus.focus()
                 await pilot.pause()
                 calls.clear()
                 await pilot.press(*key.split())
                 await pilot.pause()
                 assert calls == [spec.id], f"{name}: {key!r} should run {spec.id}, ran {calls}"
+                if spec.scope == "search":
+                    await app.workers.wait_for_complete()
+                    app.pop_screen()
+                    await pilot.pause()
 
 
 async def test_palette_runs_any_action(library: Library) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
-from store import Article, ImportReport, Library, LibraryError, LibraryLocked
+from store import Article, ImportReport, Library, LibraryError, LibraryLocked, SearchHit
 from store.demo import demo_files
 from store.records import ProgressCallback
 
@@ -25,6 +25,7 @@ from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display
 from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
 from .safe_text import plain
+from .search_pane import SearchScreen
 
 if TYPE_CHECKING:
     from store import Story
@@ -58,6 +59,7 @@ class BroadsheetApp(App[None]):
         self._height = 0
         self._stories_loaded = False  # stories() has answered once in this session (later calls are quick)
         self._stories_loading = False
+        self._last_query = ""  # the search pane opens on the last query
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -332,6 +334,21 @@ class BroadsheetApp(App[None]):
             return
         self.push_screen(ImportDialog(), lambda report: self.refresh_library())
 
+    # ------------------------------------------------------------------ search (tui/search_pane.py)
+    def action_search(self) -> None:
+        if isinstance(self.screen, SearchScreen):
+            return
+        screen = SearchScreen(self.library, self._last_query)
+        self.push_screen(screen, lambda hit: self._search_closed(screen, hit))
+
+    def _search_closed(self, screen: SearchScreen, hit: SearchHit | None) -> None:
+        self._last_query = screen.query_text
+        if hit is None:
+            return
+        self.open_article(hit.article_id)
+        if self.reader_pane.article and self.reader_pane.article.id == hit.article_id:
+            self.reader_pane.view.show_search_hits(list(hit.spans), hit.offset if hit.offset >= 0 else 0)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "add-demo":
             if self._write(lambda: self.library.import_paths(demo_files(), tags=["demo"]), "Added the demo articles."):
@@ -415,7 +432,8 @@ class BroadsheetApp(App[None]):
 
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
-        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen)):
+        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
+                                                                  SearchScreen)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)
