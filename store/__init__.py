@@ -15,8 +15,6 @@ from .export import AnnotationImportReport
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
 from .query import Query, QueryError, fold, parse_query
-from .search import SearchHit, SearchIndex, SearchResults
-from .stories import Story, StoryLink
 
 __version__ = "0.1.0"
 
@@ -26,3 +24,17 @@ __all__ = [
     "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
     "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # story records live with the clustering code, which needs numpy and scipy (~0.25 s to import):
+    # loaded on first use, so opening the app or a quick command does not pay for it
+    if name in ("Story", "StoryLink"):
+        from . import stories
+
+        return getattr(stories, name)
+    if name in ("SearchHit", "SearchIndex", "SearchResults"):  # the index needs numpy too
+        from . import search
+
+        return getattr(search, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

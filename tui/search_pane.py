@@ -8,6 +8,8 @@ never blocked and a stale result never overwrites a newer one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,12 +19,15 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from store import Library, LibraryError, QueryError, SearchHit, SearchResults
+from store import Library, LibraryError, QueryError
 
 from .article_view import ArticleView
 from .highlight_text import highlighted
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
+
+if TYPE_CHECKING:
+    from store import SearchHit, SearchResults
 
 RESULT_LIMIT = 100
 HIT_STYLE = "bold black on yellow"
@@ -79,7 +84,7 @@ def result_prompt(hit: SearchHit) -> Text:
     return prompt
 
 
-class SearchScreen(Screen[SearchHit | None]):
+class SearchScreen(Screen["SearchHit | None"]):
     """Dismissed with the hit to open (Enter) or None (Esc)."""
 
     DEFAULT_CSS = """
