@@ -47,7 +47,7 @@ FIELD_WEIGHT = {"title": 3.0, "source": 2.0, "tags": 2.0, "note": 1.5, "body": 1
 EXACT, PREFIX, ONE_EDIT, TWO_EDITS = 1.0, 0.8, 0.7, 0.5
 PREFIX_COMPLETIONS = 24     # completions of the word being typed, most frequent first
 FUZZY_LIMIT = 24            # typo variants per word, closest first
-RERANK = 40                 # articles read per query for proximity and phrases
+RERANK = 30                 # articles read per query for proximity and phrases
 PHRASE_CHECK_LIMIT = 400    # candidates verified for a phrase before the count becomes "at least"
 BM25_K1, BM25_B = 1.2, 0.75
 DOC_BITS = 24               # postings are sorted on (term << DOC_BITS) | doc
@@ -206,6 +206,7 @@ class SearchIndex:
         self._terms: list[str] = []
         self._by_length: dict[int, list[str]] = {}
         self._sorted_terms: list[str] = []
+        self._sorted_df = np.zeros(0, dtype=np.int64)
         self._unsorted_new: list[str] = []
         self._delta_docs = 0
         self._avg_length = 1.0
@@ -331,8 +332,7 @@ class SearchIndex:
         self._dates = np.array([d.date for d in self._docs], dtype="U10")
         live = lengths[alive]
         self._avg_length = float(live.mean()) if len(live) else 1.0
-        self._sorted_terms = sorted(terms)
-        self._unsorted_new = []
+        self._sort_vocabulary()
         self._built = True
         self._dirty = True
         self._notes_dirty = True
@@ -387,8 +387,7 @@ class SearchIndex:
         self._lengths = np.array(lengths, dtype=np.float32)
         self._dates = np.array([d.date for d in self._docs], dtype="U10")
         self._avg_length = float(self._lengths.mean()) if count else 1.0
-        self._sorted_terms = sorted(self._terms)
-        self._unsorted_new = []
+        self._sort_vocabulary()
         self._built = True
         self._dirty = True   # read state, tags
         self._notes_dirty = True
@@ -504,11 +503,24 @@ class SearchIndex:
             keys, tfs = field.merged_keys(self._alive)
             field.delta = {}
             field.set_arrays(keys, tfs, vocabulary)
-        self._sorted_terms = sorted(self._terms)
-        self._unsorted_new = []
+        self._sort_vocabulary()
         self._delta_docs = 0
 
     # ------------------------------------------------------------------ expanding query words
+    def _sort_vocabulary(self) -> None:
+        """The vocabulary in order (for completions by bisection) with each word's document
+        frequency alongside, so the most common completions are picked with numpy."""
+        terms = self._terms
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        self._sorted_terms = [terms[i] for i in order]
+        df = np.zeros(len(terms), dtype=np.int64)
+        for name in ("body", "title"):
+            offsets = self._fields[name].offsets
+            known = min(len(offsets) - 1, len(terms))
+            df[:known] += np.diff(offsets)[:known]
+        self._sorted_df = df[np.array(order, dtype=np.int64)] if terms else df
+        self._unsorted_new = []
+
     def _df(self, term: int) -> int:
         return self._fields["body"].df(term) + self._fields["title"].df(term)
 
@@ -518,11 +530,15 @@ class SearchIndex:
             return cached
         start = bisect.bisect_left(self._sorted_terms, word)
         end = bisect.bisect_left(self._sorted_terms, word + "\U0010ffff")
-        candidates = self._sorted_terms[start:end]
-        candidates += [t for t in self._unsorted_new if t.startswith(word)]
         wanted = PREFIX_COMPLETIONS if len(word) > 2 else PREFIX_COMPLETIONS // 3  # "t" is not a question yet
-        if len(candidates) > wanted:
-            candidates = heapq.nlargest(wanted, candidates, key=lambda t: self._df(self._term_id[t]))
+        if end - start > wanted:
+            top = np.argpartition(-self._sorted_df[start:end], wanted - 1)[:wanted]
+            candidates = [self._sorted_terms[start + int(i)] for i in top]
+        else:
+            candidates = self._sorted_terms[start:end]
+        extra = [t for t in self._unsorted_new if t.startswith(word)]
+        if extra:
+            candidates = heapq.nlargest(wanted, candidates + extra, key=lambda t: self._df(self._term_id[t]))
         self._prefix_cache[word] = candidates
         if len(self._prefix_cache) > 2048:
             self._prefix_cache.popitem(last=False)
@@ -570,9 +586,11 @@ class SearchIndex:
             return np.zeros(0, np.int32), np.zeros(0, np.uint16)
         return np.fromiter(docs, np.int32, len(docs)), np.ones(len(docs), np.uint16)
 
-    def _word_scores(self, expansions: list[tuple[str, float]], count: int) -> np.ndarray:
-        """Per article: the word's best match in each field, weighted, summed over fields."""
+    def _word_scores(self, expansions: list[tuple[str, float]], count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per article: the word's best match in each field, weighted, summed over the fields but
+        the title, which is returned apart (it counts by how much of the query the title holds)."""
         total = np.zeros(count, dtype=np.float32)
+        title = total
         for name in ("title", "source", "tags", "note", "body"):
             best = np.zeros(count, dtype=np.float32)
             for term, quality in expansions:
@@ -586,8 +604,11 @@ class SearchIndex:
                 else:
                     value = np.float32(quality * FIELD_WEIGHT[name])
                 best[docs] = np.maximum(best[docs], value)
-            total += best
-        return total
+            if name == "title":
+                title = best
+            else:
+                total += best
+        return total, title
 
     def _idf(self, expansions: list[tuple[str, float]], alive: int) -> float:
         # the word's weight comes from its most common reading, so a rare typo variant in the
@@ -706,9 +727,14 @@ class SearchIndex:
         mask = self._filter_mask(query, count)
         alive = int(self._alive.sum())
         score = np.zeros(count, dtype=np.float32)
+        title_score = np.zeros(count, dtype=np.float32)
+        title_words = np.zeros(count, dtype=np.float32)
         groups: list[dict[str, float]] = []
         expansions: dict[str, list[str]] = {}
-        for position, word in enumerate(query.words):
+        words = query.words
+        if query.prefix and len(words) > 1 and len(words[-1]) == 1:
+            words = words[:-1]   # "trump t": one letter adds every common word; wait for the next
+        for position, word in enumerate(words):
             prefix = query.prefix and position == len(query.words) - 1
             expanded = self.expand(word, prefix)
             expansions[word] = [t for t, _ in expanded]
@@ -716,9 +742,12 @@ class SearchIndex:
                 mask[:] = False
                 groups.append({})
                 continue
-            scores = self._word_scores(expanded, count)
-            mask &= scores > 0
-            score += self._idf(expanded, alive) * scores
+            scores, in_title = self._word_scores(expanded, count)
+            mask &= (scores > 0) | (in_title > 0)
+            weight = self._idf(expanded, alive)
+            score += weight * scores
+            title_score += weight * in_title
+            title_words += in_title > 0
             groups.append(dict(expanded))
         phrase_patterns = []
         for number, phrase in enumerate(query.phrases):
@@ -732,12 +761,21 @@ class SearchIndex:
                 if not expanded:
                     mask[:] = False
                     continue
-                scores = self._word_scores(expanded, count)
-                mask &= scores > 0
-                score += 1.5 * self._idf(expanded, alive) * scores   # an exact phrase weighs more
+                scores, in_title = self._word_scores(expanded, count)
+                mask &= (scores > 0) | (in_title > 0)
+                weight = 1.5 * self._idf(expanded, alive)   # an exact phrase weighs more
+                score += weight * scores
+                title_score += weight * in_title
+                title_words += (in_title > 0) / len(phrase)
                 group.update(expanded)
             groups.append(group)
-            phrase_patterns.append(_phrase_pattern(phrase, typing))
+            if len(phrase) > 1:  # a quoted single word is an exact word: the postings already say so
+                phrase_patterns.append(_phrase_pattern(phrase, typing))
+        # a title with one word of three must not outweigh a body with all three together: the
+        # title counts in proportion to the share of the query it holds
+        terms_in_query = len(words) + len(query.phrases)
+        if terms_in_query:
+            score += title_score * (title_words / terms_in_query)
         by_word: dict[str, tuple[int, float]] = {}
         for number, group in enumerate(groups):
             for term, quality in group.items():
@@ -776,9 +814,9 @@ class SearchIndex:
             window = info["window"]
             if window is not None and len(groups) > 1:
                 span = max(window[1] - window[0], 1)
-                final *= 1 + 0.5 * min(1.0, 8 * len(groups) / span)   # words near each other
+                final *= 1 + 0.8 * min(1.0, 8 * len(groups) / span)   # words near each other
             info["exact"] = all(any(q == EXACT for _, _, g, q in info["hits"] if g == i) or self._exact_elsewhere(
-                doc, word) for i, word in enumerate(query.words))
+                doc, word) for i, word in enumerate(words))
             if info["exact"]:
                 final *= 1.05
             inspected.append((final, doc, info))
