@@ -165,6 +165,9 @@ class SearchScreen(Screen["SearchHit | None"]):
     def run_search(self, query: str, generation: int) -> None:
         worker = get_current_worker()
         try:
+            self.library.search_index().ensure_built()  # the first search of a session waits here
+            if worker.is_cancelled:
+                return  # typed on while the index was built: only the newest query runs
             results: SearchResults | str = self.library.search_results(query, limit=RESULT_LIMIT)
         except QueryError as error:
             results = str(error)
