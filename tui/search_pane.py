@@ -106,6 +106,7 @@ class SearchScreen(Screen["SearchHit | None"]):
         self.library = library
         self.initial_query = query
         self.last_query = query  # kept after the screen closes, to reopen on it
+        self.shown_query: str | None = None  # the query whose results (or error) are on screen
         self.results: SearchResults | None = None
         self.error: str | None = None
         self._generation = 0
@@ -174,16 +175,17 @@ class SearchScreen(Screen["SearchHit | None"]):
         except (LibraryError, OSError) as error:
             results = f"search failed: {error}"
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, generation, results)
+            self.app.call_from_thread(self._show, generation, query, results)
 
     def _status(self, text: Text, error: bool = False) -> None:
         status = self.query_one("#search-status", Static)
         status.set_class(error, "-error")
         status.update(text)
 
-    def _show(self, generation: int, results: SearchResults | str) -> None:
+    def _show(self, generation: int, query: str, results: SearchResults | str) -> None:
         if generation != self._generation or not self.is_mounted:
             return  # a newer keystroke is on its way
+        self.shown_query = query
         if isinstance(results, str):
             self.error = results
             self._status(plain(results), error=True)  # the list keeps the last good results
