@@ -37,8 +37,6 @@ import numpy as np  # noqa: E402
 from corpus import CORPUS, candidates  # noqa: E402
 from report import Figure, log, print_table, write_json, exit_code  # noqa: E402
 from store import Library  # noqa: E402
-from store import stories as stories_module  # noqa: E402
-from store import story_graph  # noqa: E402
 from store.stories import StoryIndex  # noqa: E402
 
 DATASETS = {"multinews-dev": 0.93, "basil-dev": 0.98}
@@ -127,15 +125,20 @@ def scale(figures: list[Figure], n: int, budget: float, incremental: bool) -> No
                 start = time.perf_counter()
                 story = max(lib.stories(evidence=False), key=lambda s: len(s.article_ids))
                 lib.story(story.id, evidence=True)
-                figures.append(Figure(f"evidence (shares text) for all stories of 2+", "-",
+                figures.append(Figure(f"evidence (links) of the largest story ({len(story.article_ids)} articles)", "-",
+                                      f"{time.perf_counter() - start:.2f} s", None))
+                start = time.perf_counter()
+                lib.stories(evidence=True)
+                figures.append(Figure("evidence (links) of every story of 2+", "-",
                                       f"{time.perf_counter() - start:.2f} s", None))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def candidate_recall(figures: list[Figure], n: int = 5000) -> None:
-    """Pairs the clustering can use (cosine >= CUT + the lowest background) found by the pruned
-    neighbour search, against the exact all-pairs cosine matrix of the same vectors."""
+    """Pairs at cosine >= 0.2 and >= 0.3 (what can reach the cut once a background is subtracted)
+    found by the pruned neighbour search, against the exact all-pairs cosine matrix of the same
+    vectors: 2,500 synthetic articles plus the 2,325 dev articles."""
     work = Path(tempfile.mkdtemp(prefix="bench-recall-"))
     try:
         with Library.open(work / "lib") as lib:
