@@ -17,6 +17,7 @@ from store.demo import demo_files
 from store.records import ProgressCallback
 
 from .actions import ACTIONS, ACTIONS_BY_ID
+from .annotations_pane import ANNOTATION_DIALOGS, AnnotationsAppMixin
 from .commands import ActionCommands
 from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, effective_keymap, load_config, \
@@ -28,7 +29,7 @@ from .safe_text import plain
 NARROW_WIDTH = 100
 
 
-class BroadsheetApp(App[None]):
+class BroadsheetApp(AnnotationsAppMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "broadsheet"
     BINDINGS = bindings_for("app", default_keymap())
@@ -106,6 +107,7 @@ class BroadsheetApp(App[None]):
 
     # ------------------------------------------------------------------ library data
     def refresh_library(self, keep: str | None = None) -> None:
+        self.library_pane.highlight_counts = self._highlight_counts()
         self.library_pane.show(self.library.articles(), keep=keep)
 
     def import_targets(self, targets: list[str], progress: ProgressCallback | None = None) -> ImportReport:
@@ -254,6 +256,8 @@ class BroadsheetApp(App[None]):
         """The key scope of the focused widget and the widget that handles it: the nearest of the
         focused widget and its ancestors with a `KEY_SCOPE` (each pane's key handler declares one)."""
         node = self.focused
+        if getattr(node, "highlighting", False):  # an article view in highlight mode
+            return "highlight", node
         while node is not None:
             scope = getattr(node, "KEY_SCOPE", None)
             if isinstance(scope, str) and isinstance(node, Widget):
@@ -264,6 +268,8 @@ class BroadsheetApp(App[None]):
     def scope_widget(self, scope: str) -> Widget | None:
         """The widget on the current screen that handles a scope's actions, focused for them.
         Library and reader are brought into view first (a narrow layout shows one at a time)."""
+        if scope == "highlight":
+            return self._highlight_scope_widget()
         if scope == "library":
             self.action_focus_library()
             return self.library_pane.table
@@ -318,7 +324,8 @@ class BroadsheetApp(App[None]):
 
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
-        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen)):
+        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
+                                                           *ANNOTATION_DIALOGS)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)

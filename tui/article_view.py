@@ -47,6 +47,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .highlight_mode import HighlightModeMixin
+from .keymap import bindings_for, default_keymap
+
 __all__ = ["ArticleView", "paragraph_starts", "sanitize", "wrap_text"]
 
 # --------------------------------------------------------------------------------------------
@@ -272,13 +275,17 @@ class _Layer:
 _REVERSE = Style(reverse=True)
 
 
-class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
+class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindings=False):
     """A scrollable, word-wrapped, read-only view of an article's cleaned text.
 
-    The widget has no key bindings at all (not even ScrollView's inherited, id-less up/down/page
-    keys, which would shadow the app's remappable keymap): the app binds the `action_*` methods.
-    Mouse wheel and scrollbar come from ScrollView.
+    The widget has none of ScrollView's inherited, id-less up/down/page keys (they would shadow the
+    app's remappable keymap): the app binds the `action_*` methods. Its own bindings are highlight
+    mode's (`tui.highlight_mode`): the key that enters it and the "highlight" scope, active only in
+    the mode. Mouse wheel and scrollbar come from ScrollView; a mouse drag selects.
     """
+
+    BINDINGS = [binding for binding in bindings_for("reader", default_keymap())
+                if binding.id == "reader.highlight_mode"] + bindings_for("highlight", default_keymap())
 
     DEFAULT_CSS = """
     ArticleView {
@@ -329,6 +336,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._text_version = 0
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._last_moved: tuple[int, int] | None = None
+        self._init_highlight_mode()
         self._set_text(text, 0)
 
     # ---------------------------------------------------------------- text and layout
@@ -338,12 +346,16 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """The article text (as given; what is drawn is `sanitize(text)`)."""
         return self._text
 
-    def set_text(self, text: str, position: int = 0) -> None:
+    def set_text(self, text: str, position: int = 0, *, article_id: str | None = None) -> None:
         """Show `text` and scroll so `position` (a code-point offset) is on the top row.
 
-        The cursor moves to `position` too.
+        The cursor moves to `position` too. With `article_id`, the article's highlights are drawn
+        and highlight mode can save new ones.
         """
+        self.leave_highlight_mode()
+        self.article_id = article_id
         self._set_text(text, position)
+        self.reload_highlights()
         if self.is_mounted:
             self._relayout(force=True)
             self.refresh()
@@ -524,11 +536,15 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         offset = event.get_content_offset(self)
         if offset is None or self._wrap_width < 0:
             return
+        if self._drag_click():
+            return  # the end of a drag: the selection is made
         row = self.top_row + offset.y
         if row >= len(self._row_starts):
             self.cursor = len(self._text)
         else:
             self.cursor = self.location_to_offset(row, offset.x)
+        if self.highlighting and self.mark is not None:
+            self.clear_selection()  # a plain click drops the selection, as in any editor
 
     # ---------------------------------------------------------------- actions
 
