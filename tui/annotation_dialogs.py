@@ -145,7 +145,9 @@ class PickHighlightDialog(ModalScreen[tuple["Annotation", str] | None]):
             yield Static(Text("Enter note · t tags · d delete · y copy · 1-5 colour · Esc cancel", style="dim"))
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
 
     def _current(self) -> "Annotation | None":
         index = self.query_one(OptionList).highlighted
