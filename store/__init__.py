@@ -7,14 +7,16 @@
             print(article.id, article.title)
 """
 
-from .errors import (LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, StorageWriteError,
-                     UnknownArticle)
+from .annotations import DEFAULT_LABELS, Annotation, ReanchorSummary
+from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, StorageWriteError,
+                     UnknownAnnotation, UnknownArticle)
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Article", "Candidate", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
+    "Annotation", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ReanchorSummary",
+    "UnknownAnnotation", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
     "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
 ]

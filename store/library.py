@@ -4,6 +4,7 @@ Layout of a library folder:
     meta.json          schema version (TinyDB)
     articles.json      article records without bodies; written on import and delete (TinyDB)
     state.json         hot, small records: tags, read, starred, reading position (TinyDB)
+    annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py)
     bodies/ab/<sha256>.txt   cleaned bodies, content-addressed, written once
     backups/<time>-<reason>/ rotating copies of the *.json files
     corrupt/           files set aside by `broadsheet doctor --restore`
@@ -25,7 +26,9 @@ import filelock
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from . import annotations as notes
 from . import backups
+from .annotations import Annotation, AnnotationBook, ReanchorSummary
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
 from .cleaning import clean_line, clean_text, word_count
@@ -76,6 +79,8 @@ class Library:
         self._state_db = self._tinydb(STATE_FILE, tables[STATE_FILE])
         self._articles = self._articles_db.table("articles")
         self._state_table = self._state_db.table("state")
+        self._notes_db = self._tinydb(ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE))
+        self._notes = AnnotationBook(self._notes_db)
         self._records: dict[str, dict[str, Any]] = {}
         self._record_doc: dict[str, int] = {}
         self._by_hash: dict[str, str] = {}
@@ -118,7 +123,7 @@ class Library:
 
         lock = None if read_only else _acquire_lock(folder, wait)
         try:
-            tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
+            tables = {name: _parse(folder, name) for name in RECORD_FILES}
             version = _schema_version(tables[META_FILE], tables[ARTICLES_FILE])
             if version > SCHEMA_VERSION:
                 read_only = True
@@ -134,12 +139,15 @@ class Library:
                     backups.make_backup(folder, files, f"before-schema-{SCHEMA_VERSION}", force=True)
                     for step in range(version + 1, SCHEMA_VERSION + 1):
                         MIGRATIONS[step](folder)
-                    tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
+                    tables = {name: _parse(folder, name) for name in RECORD_FILES}
                 else:
                     backups.make_backup(folder, files, "open")
             library = cls(folder, read_only, reason, lock, tables)
             if not read_only and (version != SCHEMA_VERSION or not tables[META_FILE]):
                 library._write_meta()
+            if not read_only:
+                # highlights of text changed by a process killed between its two writes
+                notes.reanchor(library, notes.stale_articles(library))
             return library
         except BaseException:
             if lock is not None:
@@ -148,7 +156,7 @@ class Library:
 
     def close(self) -> None:
         """Release the lock, after backing up what this session changed."""
-        for db in (self._meta_db, self._articles_db, self._state_db):
+        for db in (self._meta_db, self._articles_db, self._state_db, self._notes_db):
             db.close()
         if self._lock is not None:
             try:
@@ -349,6 +357,7 @@ class Library:
                 del self._by_hash[record["content_hash"]]
                 record.update(fields)
                 self._by_hash[record["content_hash"]] = article_id
+            self._report_reanchoring(notes.reanchor(self, updated), report)
         if new_records:
             doc_ids = self._articles.insert_multiple(new_records)
             for record, doc_id in zip(new_records, doc_ids):
@@ -466,6 +475,67 @@ class Library:
             state.update(tags=list(article.tags), read=article.read, starred=article.starred,
                          position=article.position)
         self._change_state(by_id, change)
+        notes.reanchor(self, by_id)  # their annotations were kept (detached) while they were removed
+
+    # ----------------------------------------------------------------- annotations (store/annotations.py)
+    def annotate(self, article_id: str, start: int, end: int, *, color: int = 1, note: str = "",
+                 tags: Iterable[str] = ()) -> Annotation:
+        """Highlight body[start:end] (code points) of an article; on disk before it returns.
+        Raises BadAnnotation (empty or out-of-range selection, bad colour), UnknownArticle."""
+        return notes.annotate(self, article_id, start, end, color=color, note=note, tags=tags)
+
+    def annotations(self, article_id: str | None = None, *, color: int | None = None, tag: str | None = None,
+                    story_id: str | None = None, text: str | None = None, state: str | None = None,
+                    article_ids: Iterable[str] | None = None) -> list[Annotation]:
+        """Annotations of present articles matching every filter, in article order (as articles()),
+        then by start. `text`: every word appears in the quote, note or tags (case-insensitive)."""
+        ids = [article_id] if article_id is not None else (list(article_ids) if article_ids is not None else None)
+        return notes.select(self, ids, color=color, tag=tag, story_id=story_id, text=text, state=state)
+
+    def detached_annotations(self) -> list[Annotation]:
+        """Annotations of removed articles: kept so that undo (restore) brings them back."""
+        return notes.select(self, None, detached=True)
+
+    def annotation(self, annotation_id: str) -> Annotation:
+        """The annotation with this id or unique prefix (4+ characters). Raises UnknownAnnotation (a KeyError)."""
+        return notes.get(self, annotation_id)
+
+    def update_annotation(self, annotation_id: str, *, color: int | None = None, note: str | None = None,
+                          tags: Iterable[str] | None = None, start: int | None = None,
+                          end: int | None = None) -> Annotation:
+        """Change colour, note, tags; start/end move the highlight or re-attach an orphan."""
+        return notes.update(self, annotation_id, color=color, note=note, tags=tags, start=start, end=end)
+
+    def delete_annotation(self, annotation_id: str) -> Annotation:
+        """Delete a highlight; returns it, for restore_annotation (undo)."""
+        return notes.delete(self, annotation_id)
+
+    def restore_annotation(self, annotation: Annotation) -> None:
+        """Undo of delete_annotation: puts the same record back (re-anchored if the text changed)."""
+        notes.restore(self, annotation)
+
+    def color_labels(self) -> dict[int, str]:
+        """{1: "key claim", ...}: the user's names for the five colours, defaults where unset."""
+        return notes.color_labels(self)
+
+    def set_color_label(self, color: int, label: str) -> None:
+        """Rename colour 1..5 ("" puts back the default)."""
+        notes.set_color_label(self, color, label)
+
+    def reanchor(self, article_ids: Iterable[str] | None = None, *, force: bool = False) -> list[ReanchorSummary]:
+        """Re-anchor highlights whose article text changed (all of them with force)."""
+        self._require_writable()
+        ids = self._resolve_all(article_ids) if article_ids is not None else list(self._notes.by_article)
+        return list(notes.reanchor(self, ids, force=force).values())
+
+    def _report_reanchoring(self, summaries: dict[str, ReanchorSummary], report: ImportReport) -> None:
+        """Say in the import report what happened to the highlights of updated articles."""
+        for index, outcome in enumerate(report.outcomes):
+            summary = summaries.get(outcome.article_id or "")
+            if outcome.status == "updated" and summary is not None and summary.describe():
+                message = f"{outcome.message}; {summary.describe()}" if outcome.message else summary.describe()
+                report.outcomes[index] = ImportOutcome(outcome.origin, outcome.status, message,
+                                                       outcome.article_id, outcome.title)
 
 
 @contextmanager
