@@ -13,6 +13,7 @@ from store.demo import demo_files
 from tui.annotation_dialogs import (ColorLabelsDialog, ExportDialog, HighlightTagsDialog, NoteDialog,
                                     PickHighlightDialog)
 from tui.annotations_pane import AnnotationsScreen
+import tui.app
 from tui.app import BroadsheetApp
 from tui.keymap import Config, Keymap, builtin_keymap_names, effective_keymap
 from tui.text_motion import sentence_forward, trim_range, word_forward
@@ -22,6 +23,8 @@ WIDE = (160, 45)
 
 class RecordingApp(BroadsheetApp):
     """The app, keeping every message it shows (the one-line confirmations and errors)."""
+
+    CSS_PATH = str(Path(tui.app.__file__).with_name("app.tcss"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,7 +40,9 @@ from rich.cells import cell_len, get_character_cell_size, split_graphemes
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import BindingsMap
 from textual.cache import LRUCache
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -286,6 +288,19 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
 
     BINDINGS = [binding for binding in bindings_for("reader", default_keymap())
                 if binding.id == "reader.highlight_mode"] + bindings_for("highlight", default_keymap())
+
+    @classmethod
+    def _merge_bindings(cls) -> BindingsMap:
+        """Keep every class's binding of a key (Textual keeps only the subclass's): a subclass's
+        key (space pages the reader) and highlight mode's (space starts a selection) both stay,
+        and `check_action` lets the one of the current mode run."""
+        maps: list[BindingsMap] = []
+        for base in reversed(cls.__mro__):
+            if isinstance(base, type) and issubclass(base, DOMNode):
+                if not base._inherit_bindings:
+                    maps.clear()
+                maps.append(BindingsMap(base.__dict__.get("BINDINGS", [])))
+        return BindingsMap.merge(reversed(maps))
 
     DEFAULT_CSS = """
     ArticleView {
