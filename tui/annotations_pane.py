@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 ANNOTATION_DIALOGS = (NoteDialog, HighlightTagsDialog, PickHighlightDialog, ColorLabelsDialog, ExportDialog)
 STATE_STYLES = {"anchored": "green", "moved": "yellow", "orphaned": "bold red"}
+COLUMNS = (("Colour", "color", 14), ("Quote", "quote", 40), ("Note", "note", 30), ("Tags", "tags", 16),
+           ("Article", "article", 28), ("State", "state", 9))
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ class AnnotationsScreen(Screen[None]):
         self.current_article = current_article
         self.filter = AnnotationFilter()
         self.shown: list[Annotation] = []
+        self.quote_width = 40
         self._articles: dict[str, Article] = {}
 
     @property
@@ -149,15 +152,30 @@ class AnnotationsScreen(Screen[None]):
                                     "(Enter applies, Esc clears)", id="annotations-filter", classes="hidden")
             yield AnnotationTable(id="annotations-table", cursor_type="row")
             yield Static(id="annotations-detail")
+            yield Static(id="annotations-keys")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(AnnotationTable)
-        for label, key, width in (("Colour", "color", 16), ("Quote", "quote", 48), ("Note", "note", 28),
-                                  ("Tags", "tags", 14), ("Article", "article", 26), ("State", "state", 9)):
+        for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
+        self._fit_columns()
         self.reload()
         table.focus()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The quote takes what the other columns leave."""
+        table = self.query_one(AnnotationTable)
+        quote = table.columns.get("quote")  # type: ignore[call-overload]
+        if quote is not None:
+            fixed = sum(width for _, key, width in COLUMNS if key != "quote") + 2 * len(COLUMNS) + 2
+            quote.width = max(20, self.size.width - fixed)
+            quote.auto_width = False
+            self.quote_width = quote.width
+            table.refresh()
 
     @property
     def table(self) -> AnnotationTable:
@@ -226,8 +244,8 @@ class AnnotationsScreen(Screen[None]):
             if annotation.state == "moved" and annotation.score < 1.0:
                 state.append(f" {annotation.score:.2f}", style="dim")
             table.add_row(swatch(annotation.color, labels.get(annotation.color, "")),
-                          plain(short_quote(annotation.exact, 47)),
-                          plain(first_line(annotation.note, 27), style="dim"),
+                          plain(short_quote(annotation.exact, self.quote_width)),
+                          plain(first_line(annotation.note, 30), style="dim"),
                           plain(" ".join(f"#{tag}" for tag in annotation.tags), style="cyan"),
                           plain(article.title if article else annotation.article_id, style="italic"),
                           state, key=annotation.id)
@@ -235,6 +253,7 @@ class AnnotationsScreen(Screen[None]):
             table.move_cursor(row=target)
         self._update_status()
         self._update_detail()
+        self._update_keys()
 
     def _update_status(self) -> None:
         orphans = sum(1 for a in self.shown if a.state == "orphaned")
@@ -253,19 +272,39 @@ class AnnotationsScreen(Screen[None]):
             status.append_text(plain(self.filter.text))
         self.query_one("#annotations-status", Static).update(status)
 
+    def _update_keys(self) -> None:
+        keys = getattr(self.app, "keys_for", lambda _: "")
+
+        def first(action_id: str) -> str:
+            from .keymap import display_key
+
+            found = keys(action_id).split(", ")[0]
+            return display_key(found) if found else "?"
+
+        hint = (f"{first('annotations.open')} show in reader · {first('annotations.filter')} filter · "
+                f"{first('annotations.scope')} this article/all · {first('annotations.color_filter')} colour · "
+                f"1-5 recolour · {first('annotations.note')} note · {first('annotations.tags')} tags · "
+                f"{first('annotations.delete')} delete · {first('annotations.undo')} undo · "
+                f"{first('annotations.reattach')} re-attach · {first('annotations.labels')} labels · "
+                f"{first('app.export_annotations')} export · {first('annotations.close')} back")
+        self.query_one("#annotations-keys", Static).update(Text(hint, style="dim"))
+
     def _update_detail(self) -> None:
         annotation = self.selected
         detail = Text()
         if annotation is not None:
             article = self._articles.get(annotation.article_id)
-            detail.append_text(plain(f"“{annotation.exact}”", style="italic", single_line=False))
+            detail.append_text(plain(annotation.exact, style="italic", single_line=False))
             if annotation.note.strip():
                 detail.append("\n")
                 detail.append_text(plain(annotation.note, single_line=False))
             detail.append("\n")
-            where = (article.title + " · " + (article.source or "")) if article else annotation.article_id
+            where = " · ".join(part for part in (article.title, article.source) if part) if article \
+                else annotation.article_id
             detail.append_text(plain(where, style="dim"))
-            detail.append(f" · {annotation.state} · created {annotation.created[:16]}", style="dim")
+            detail.append(f" · {annotation.state}", style="dim")
+            if annotation.tags:
+                detail.append_text(plain(" · " + " ".join(f"#{tag}" for tag in annotation.tags), style="cyan"))
         self.query_one("#annotations-detail", Static).update(detail)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
