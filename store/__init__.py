@@ -10,13 +10,14 @@
 from .annotations import DEFAULT_LABELS, Annotation, ReanchorSummary
 from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, StorageWriteError,
                      UnknownAnnotation, UnknownArticle)
+from .export import AnnotationImportReport
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Annotation", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ReanchorSummary",
+    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ReanchorSummary",
     "UnknownAnnotation", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
     "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
 ]

@@ -200,10 +200,11 @@ class AnnotationBook:
                 return candidate
 
     def write(self, *, insert: Iterable[dict[str, Any]] = (), update: Iterable[dict[str, Any]] = (),
-              remove: Iterable[str] = ()) -> None:
-        """Insert, replace (by id) and remove records in one atomic write; memory follows the file."""
+              remove: Iterable[str] = (), labels: dict[int, str] | None = None) -> None:
+        """Insert, replace (by id) and remove records, and set the colour labels, in one atomic
+        write; memory follows the file."""
         inserts, updates, removals = list(insert), list(update), list(dict.fromkeys(remove))
-        if not (inserts or updates or removals):
+        if not (inserts or updates or removals or labels):
             return
         new_docs: list[int] = []
         with self.db.storage.batch():
@@ -220,6 +221,9 @@ class AnnotationBook:
                 self.table.remove(doc_ids=[self.doc[i] for i in removals])
             if inserts:
                 new_docs = self.table.insert_multiple(inserts)
+            if labels:
+                self.labels_table.truncate()
+                self.labels_table.insert({"labels": {str(color): label for color, label in labels.items()}})
         for record in updates:
             self.records[record["id"]] = dict(record)
         for annotation_id in removals:
@@ -234,10 +238,7 @@ class AnnotationBook:
         return {color: stored.get(str(color)) or default for color, default in DEFAULT_LABELS.items()}
 
     def set_labels(self, labels: dict[int, str]) -> None:
-        document = {"labels": {str(color): label for color, label in labels.items()}}
-        with self.db.storage.batch():
-            self.labels_table.truncate()
-            self.labels_table.insert(document)
+        self.write(labels=labels)
 
 
 # ------------------------------------------------------------------------------- operations

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import filelock
@@ -29,6 +29,9 @@ from tinydb.table import Table
 from . import annotations as notes
 from . import backups
 from .annotations import Annotation, AnnotationBook, ReanchorSummary
+
+if TYPE_CHECKING:
+    from .export import AnnotationImportReport
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
 from .cleaning import clean_line, clean_text, word_count
@@ -521,6 +524,21 @@ class Library:
     def set_color_label(self, color: int, label: str) -> None:
         """Rename colour 1..5 ("" puts back the default)."""
         notes.set_color_label(self, color, label)
+
+    def export_annotations(self, fmt: str, *, article_ids: Iterable[str] | None = None, story_id: str | None = None,
+                           tag: str | None = None, color: int | None = None) -> str:
+        """The matching highlights as "md" (Markdown, Obsidian-friendly), "jsonld" (a W3C Web
+        Annotation AnnotationCollection) or "csv" (one row per highlight). See store/export.py."""
+        from .export import export
+
+        return export(self, fmt, article_ids=article_ids, story_id=story_id, tag=tag, color=color)
+
+    def import_annotations(self, text: str) -> "AnnotationImportReport":
+        """Add the annotations of a JSON-LD file (as export_annotations writes, or another W3C
+        Web Annotation tool's). Idempotent. Malformed input raises BadAnnotation and changes nothing."""
+        from .export import import_jsonld
+
+        return import_jsonld(self, text)
 
     def reanchor(self, article_ids: Iterable[str] | None = None, *, force: bool = False) -> list[ReanchorSummary]:
         """Re-anchor highlights whose article text changed (all of them with force)."""
