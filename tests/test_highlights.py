@@ -335,3 +335,37 @@ async def test_export_dialog_writes_the_file(library: Library, tmp_path: Path) -
         await pilot.press("enter")
         await pilot.pause()
         assert "AnnotationCollection" in target.read_text(encoding="utf-8")
+
+
+async def test_orphaned_highlight_is_listed_and_reattached_by_hand(tmp_path: Path) -> None:
+    source = tmp_path / "story.txt"
+    source.write_text("Border talks\n\nThe minister said the deal was close. Officials disagreed.\n", encoding="utf-8")
+    with Library.open(tmp_path / "lib") as library:
+        library.import_paths([source])
+        article = library.articles()[0]
+        start = article.body.index("the deal was close")
+        made = library.annotate(article.id, start, start + len("the deal was close"), color=2, note="check")
+        source.write_text("Border talks\n\nThe minister spoke on Monday. Officials disagreed about a deal.\n",
+                          encoding="utf-8")
+        library.import_paths([source])
+        assert library.annotation(made.id).state == "orphaned"
+        app = RecordingApp(library, remember_theme=False)
+        async with app.run_test(size=WIDE) as pilot:
+            await pilot.press("A")
+            pane = app.screen
+            assert isinstance(pane, AnnotationsScreen)
+            assert [a.state for a in pane.shown] == ["orphaned"]
+            await pilot.press("f", *"state:orphaned", "enter")
+            assert len(pane.shown) == 1
+            await pilot.press("r")
+            await pilot.pause()
+            view = app.reader_pane.view
+            assert view.highlighting and app.reader_pane.article.id == article.id
+            body = view.text
+            view.cursor = body.index("about a deal")
+            view.mark = None
+            await pilot.press("space", "w", "w", "e", "3")
+            placed = library.annotation(made.id)
+            assert placed.state != "orphaned" and placed.exact == "about a deal" and placed.color == 3
+            assert placed.note == "check"
+            assert any("Re-attached" in m for m in app.messages)
