@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 ANNOTATION_DIALOGS = (NoteDialog, HighlightTagsDialog, PickHighlightDialog, ColorLabelsDialog, ExportDialog)
 STATE_STYLES = {"anchored": "green", "moved": "yellow", "orphaned": "bold red"}
-COLUMNS = (("Colour", "color", 14), ("Quote", "quote", 40), ("Note", "note", 30), ("Tags", "tags", 16),
-           ("Article", "article", 28), ("State", "state", 9))
+COLUMNS = (("Colour", "color", 14), ("Quote", "quote", 40), ("Note", "note", 24), ("Tags", "tags", 16),
+           ("Article", "article", 24), ("State", "state", 9))
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ class AnnotationsScreen(Screen[None]):
                 state.append(f" {annotation.score:.2f}", style="dim")
             table.add_row(swatch(annotation.color, labels.get(annotation.color, "")),
                           plain(short_quote(annotation.exact, self.quote_width)),
-                          plain(first_line(annotation.note, 30), style="dim"),
+                          plain(first_line(annotation.note, 24), style="dim"),
                           plain(" ".join(f"#{tag}" for tag in annotation.tags), style="cyan"),
                           plain(article.title if article else annotation.article_id, style="italic"),
                           state, key=annotation.id)
@@ -304,7 +304,8 @@ class AnnotationsScreen(Screen[None]):
             detail.append_text(plain(where, style="dim"))
             detail.append(f" · {annotation.state}", style="dim")
             if annotation.tags:
-                detail.append_text(plain(" · " + " ".join(f"#{tag}" for tag in annotation.tags), style="cyan"))
+                detail.append(" · ", style="dim")
+                detail.append_text(plain(" ".join(f"#{tag}" for tag in annotation.tags), style="cyan"))
         self.query_one("#annotations-detail", Static).update(detail)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

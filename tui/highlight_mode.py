@@ -142,10 +142,13 @@ class HighlightModeMixin:
         highlighter(self.app).show_in(self)
 
     def annotations_at(self: "ArticleView", offset: int) -> list["Annotation"]:
-        """Every highlight that covers `offset` (or ends right at it), innermost first."""
+        """Every highlight that covers `offset`, innermost first. If none does, those that end just
+        before it (only white space between): after `v w w 1` the cursor is on the next word, and
+        the note key should still find the highlight just made."""
         found = [a for a in self.annotations if a.start <= offset < a.end]
         if not found:
-            found = [a for a in self.annotations if a.end == offset and a.start < offset]
+            found = [a for a in self.annotations
+                     if a.start < offset and a.end <= offset and not self.text[a.end:offset].strip()]
         return sorted(found, key=lambda a: (a.end - a.start, a.created))
 
     # ---------------------------------------------------------------- moving
