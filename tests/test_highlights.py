@@ -369,3 +369,67 @@ async def test_orphaned_highlight_is_listed_and_reattached_by_hand(tmp_path: Pat
             assert placed.state != "orphaned" and placed.exact == "about a deal" and placed.color == 3
             assert placed.note == "check"
             assert any("Re-attached" in m for m in app.messages)
+
+
+async def test_highlight_mode_works_in_any_article_view_such_as_a_compare_column(library: Library) -> None:
+    """A compare pane's columns are ArticleViews with their own scope and keys: the mode, its keys and
+    the redraw of every view of the article come with the class."""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.containers import Horizontal
+
+    from tui.article_view import ArticleView
+
+    class Column(ArticleView):
+        KEY_SCOPE = "compare"
+        BINDINGS = [Binding("w", "swap", "Swap columns", id="compare.swap")]
+        swapped = 0
+
+        def action_swap(self) -> None:
+            Column.swapped += 1
+
+    articles = library.articles()
+
+    class CompareApp(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.library = library
+
+        def compose(self) -> ComposeResult:
+            with Horizontal():
+                yield Column(id="left")
+                yield Column(id="right")
+
+        def on_mount(self) -> None:
+            self.query_one("#left", Column).set_text(articles[0].body, article_id=articles[0].id)
+            self.query_one("#right", Column).set_text(articles[0].body, article_id=articles[0].id)
+
+    app = CompareApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        left, right = app.query_one("#left", Column), app.query_one("#right", Column)
+        left.focus()
+        await pilot.press("w")
+        assert Column.swapped == 1  # outside the mode, the column's own key
+        await pilot.press("v", "w", "w", "1")
+        assert Column.swapped == 1  # in the mode, w moves by word
+        saved = library.annotations(articles[0].id)
+        assert len(saved) == 1 and saved[0].start == 0
+        assert [a.id for a in right.annotations] == [saved[0].id]  # the other column redraws too
+        await pilot.press("escape", "w")
+        assert Column.swapped == 2 and not left.highlighting
+
+
+async def test_palette_and_help_reach_highlight_mode(library: Library) -> None:
+    from tui.dialogs import HelpScreen
+
+    app = RecordingApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        view = await open_first(app, pilot)
+        app.library_pane.table.focus()
+        app.run_action_id("highlight.word_forward")  # from the palette: the reader, in the mode
+        await pilot.pause()
+        assert view.highlighting and view.has_focus and view.cursor > 0
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        ids = {action_id for _, _, action_id in app.screen.rows}
+        assert "highlight.color_1" in ids and "reader.down" not in ids

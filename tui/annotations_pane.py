@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from store import LibraryError
 
@@ -380,10 +381,20 @@ class AnnotationsAppMixin:
             pass
         return counts
 
-    def annotations_changed(self: Any) -> None:
-        """After any highlight change: the library's highlight counts."""
-        keep = self.library_pane.selected.id if self.library_pane.selected else None
-        self.refresh_library(keep=keep)
+    def annotations_changed(self: Any, article_ids: Iterable[str] = ()) -> None:
+        """After a highlight change: the count cells of those articles' rows (not the whole list,
+        which would cost a full redraw per highlight in a big library)."""
+        pane = self.library_pane
+        for article_id in article_ids:
+            try:
+                count = len(self.library.annotations(article_id))
+            except LibraryError:
+                continue
+            pane.highlight_counts[article_id] = count
+            try:
+                pane.table.update_cell(f"article:{article_id}", "notes", Text(str(count) if count else ""))
+            except (CellDoesNotExist, RowDoesNotExist, ColumnDoesNotExist):
+                pass  # not shown under the current filter: the count is used when it is
 
     def _highlight_scope_widget(self: Any) -> Widget | None:
         """For the palette: the focused article view, else the reader's, put in highlight mode."""

@@ -113,7 +113,7 @@ class Highlighter:
                     self.show_in(view)
         hook = getattr(self.app, "annotations_changed", None)
         if callable(hook):
-            hook()
+            hook(wanted)
 
     # ---------------------------------------------------------------- making highlights
     def color(self, view: "ArticleView", color: int) -> None:
