@@ -53,6 +53,12 @@ IMPORT_BATCH = 2000  # candidates written per batch: bounds memory and the work 
 _STATE_DEFAULTS: dict[str, Any] = {"tags": [], "read": False, "starred": False, "position": 0}
 
 
+def _stored_state(record: dict[str, Any]) -> dict[str, Any]:
+    """A state record as written: fields at their default are left out, which halves state.json
+    (and the time to write it) when most articles are merely read."""
+    return {key: value for key, value in record.items() if key == "article" or _STATE_DEFAULTS.get(key) != value}
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -95,7 +101,7 @@ class Library:
                 self._index_record(dict(doc), doc_id)
             for doc_id, doc in _raw_documents(self._state_table):
                 if doc.get("article") in self._records:  # state of a deleted article is ignored
-                    self._state[doc["article"]] = dict(doc)
+                    self._state[doc["article"]] = {**_STATE_DEFAULTS, **doc}
                     self._state_doc[doc["article"]] = doc_id
         self.changed_listeners: list[Callable[[], None]] = []
 
@@ -419,11 +425,10 @@ class Library:
         fresh_ids: list[int] = []
         with self._state_db.storage.batch():  # the update and the insert: one write of state.json
             if existing:
-                def apply(doc: dict[str, Any]) -> None:
-                    doc.update(existing[doc["article"]])
-                self._state_table.update(apply, doc_ids=[self._state_doc[i] for i in existing])
+                self._state_db.storage.replace_documents(
+                    self._state_table.name, {self._state_doc[i]: _stored_state(record) for i, record in existing.items()})
             if fresh:
-                fresh_ids = self._state_table.insert_multiple(fresh)
+                fresh_ids = self._state_table.insert_multiple([_stored_state(record) for record in fresh])
         self._state.update(existing)
         for record, doc_id in zip(fresh, fresh_ids):
             self._state[record["article"]] = record
