@@ -10,6 +10,7 @@
 from .annotations import DEFAULT_LABELS, Annotation, ReanchorSummary
 from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, StorageWriteError,
                      UnknownAnnotation, UnknownArticle)
+from .atomic import save_text
 from .export import AnnotationImportReport
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
@@ -17,7 +18,7 @@ from .records import Article, Candidate, ImportOutcome, ImportReport
 __version__ = "0.1.0"
 
 __all__ = [
-    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ReanchorSummary",
+    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ReanchorSummary", "save_text",
     "UnknownAnnotation", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
     "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
 ]

@@ -162,6 +162,7 @@ class AnnotationBook:
         self.records: dict[str, dict[str, Any]] = {}
         self.doc: dict[str, int] = {}
         self.by_article: dict[str, set[str]] = {}
+        self._objects: dict[str, Annotation] = {}  # records as Annotation, made on first use
         for doc_id, record in ((db.storage.read() or {}).get("annotations") or {}).items():
             self._index(dict(record), int(doc_id))
 
@@ -170,7 +171,14 @@ class AnnotationBook:
         self.doc[record["id"]] = doc_id
         self.by_article.setdefault(record["article"], set()).add(record["id"])
 
+    def annotation(self, annotation_id: str) -> Annotation:
+        found = self._objects.get(annotation_id)
+        if found is None:
+            found = self._objects[annotation_id] = Annotation.from_record(self.records[annotation_id])
+        return found
+
     def _unindex(self, annotation_id: str) -> dict[str, Any]:
+        self._objects.pop(annotation_id, None)
         record = self.records.pop(annotation_id)
         del self.doc[annotation_id]
         ids = self.by_article.get(record["article"])
@@ -226,6 +234,7 @@ class AnnotationBook:
                 self.labels_table.insert({"labels": {str(color): label for color, label in labels.items()}})
         for record in updates:
             self.records[record["id"]] = dict(record)
+            self._objects.pop(record["id"], None)
         for annotation_id in removals:
             self._unindex(annotation_id)
         for record, doc_id in zip(inserts, new_docs):
@@ -264,7 +273,7 @@ def annotate(lib: "Library", article_id: str, start: int, end: int, *, color: in
 
 
 def get(lib: "Library", annotation_id: str) -> Annotation:
-    return Annotation.from_record(_record_of(lib._notes, annotation_id))
+    return lib._notes.annotation(lib._notes.resolve(annotation_id))
 
 
 def update(lib: "Library", annotation_id: str, *, color: int | None = None, note: str | None = None,
@@ -348,30 +357,13 @@ def set_color_label(lib: "Library", color: int, label: str) -> None:
 
 
 # ------------------------------------------------------------------------------- listing
-def _article_order(lib: "Library") -> Any:
-    """Sort key: articles newest first as in Library.articles(), then by position in the text."""
-    def key(record: dict[str, Any]) -> tuple[Any, ...]:
-        article = lib._records.get(record["article"])
-        date = (article.get("published") or article.get("imported_at") or "") if article else ""
-        title = article.get("title", "") if article else ""
-        return (_Reverse(date), _Reverse(title), record["article"], record["start"], record["end"],
-                record["created"], record["id"])
-    return key
-
-
-class _Reverse:
-    """Wraps a string so that sorting is descending on it and ascending on what follows."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __lt__(self, other: "_Reverse") -> bool:
-        return self.value > other.value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Reverse) and self.value == other.value
+def _article_ranks(lib: "Library", article_ids: Iterable[str]) -> dict[str, int]:
+    """Position of each article in Library.articles() order (newest first, then title), for sorting."""
+    def key(article_id: str) -> tuple[str, str, str]:
+        record = lib._records.get(article_id) or {}
+        return (record.get("published") or record.get("imported_at") or "", record.get("title", ""), article_id)
+    ordered = sorted(set(article_ids), key=key, reverse=True)
+    return {article_id: rank for rank, article_id in enumerate(ordered)}
 
 
 def select(lib: "Library", article_ids: Iterable[str] | None = None, *, color: int | None = None,
@@ -412,8 +404,9 @@ def select(lib: "Library", article_ids: Iterable[str] | None = None, *, color: i
             if not all(word in haystack for word in words):
                 continue
         found.append(record)
-    found.sort(key=_article_order(lib))
-    return [Annotation.from_record(record) for record in found]
+    ranks = _article_ranks(lib, (record["article"] for record in found))
+    found.sort(key=lambda r: (ranks[r["article"]], r["start"], r["end"], r["created"], r["id"]))
+    return [book.annotation(record["id"]) for record in found]
 
 
 # ------------------------------------------------------------------------------- re-anchoring
@@ -471,3 +464,43 @@ def stale_articles(lib: "Library") -> list[str]:
 
 def iter_records(lib: "Library") -> Iterator[dict[str, Any]]:
     return iter(lib._notes.records.values())
+
+
+def check(lib: "Library") -> list[tuple[str, str]]:
+    """For `broadsheet doctor`: (level, message) findings about the highlights."""
+    book = lib._notes
+    if not book.records:
+        return []
+    counts = {ANCHORED: 0, MOVED: 0, ORPHANED: 0}
+    detached = broken = stale = 0
+    bodies: dict[str, str] = {}
+    for record in book.records.values():
+        counts[record["state"]] = counts.get(record["state"], 0) + 1
+        article = lib._records.get(record["article"])
+        if article is None:
+            detached += 1
+            continue
+        if record.get("checked") != article["content_hash"]:
+            stale += 1
+            continue
+        if record["state"] == ANCHORED:
+            digest = article["content_hash"]
+            if digest not in bodies:
+                try:
+                    bodies[digest] = lib._bodies.read(digest)
+                except OSError:
+                    bodies[digest] = ""
+            if bodies[digest][record["start"]:record["end"]] != record["exact"]:
+                broken += 1
+    total = len(book.records)
+    findings = [("ok", f"{total} highlight{'' if total == 1 else 's'} ({counts[ANCHORED]} anchored, {counts[MOVED]} moved, "
+                       f"{counts[ORPHANED]} orphaned, {detached} of removed articles)")]
+    if counts[ORPHANED]:
+        findings.append(("warning", f"{counts[ORPHANED]} highlights lost their place after an edit: "
+                                    "`broadsheet annotations --orphaned` lists them"))
+    if stale:
+        findings.append(("warning", f"{stale} highlights are not yet re-anchored to their article's new text "
+                                    "(done on the next writable open)"))
+    if broken:
+        findings.append(("error", f"{broken} highlights point at text that is not their quote"))
+    return findings

@@ -265,6 +265,7 @@ class _Parsed:
     state: str  # as exported by broadsheet ("anchored" if not said)
     score: float
     original_exact: str
+    color_given: bool  # the file said the colour (not guessed from a label): its label names that colour
 
 
 def _fail(index: int, message: str) -> BadAnnotation:
@@ -377,6 +378,7 @@ def _parse_item(item: Any, index: int, labels_by_name: dict[str, int]) -> _Parse
     style = target.get("styleClass")
     if color is None and isinstance(style, str) and style.startswith(STYLE_PREFIX):
         color = int(style[len(STYLE_PREFIX):]) if style[len(STYLE_PREFIX):].isdigit() else None
+    color_given = color is not None
     if color is None:
         color = labels_by_name.get(clean_line(label).casefold(), 1)
     try:
@@ -410,7 +412,7 @@ def _parse_item(item: Any, index: int, labels_by_name: dict[str, int]) -> _Parse
     original = normalise(_text(extension.get("original_exact"), index, "broadsheet.original_exact"))
     return _Parsed(index, annotation_id, exact, prefix, suffix, start, end, note, clean, color,
                    clean_line(label)[:MAX_LABEL], clean_line(created), clean_line(updated or created), hints, text_hash,
-                   state, float(score), original)
+                   state, float(score), original, color_given)
 
 
 def _match_article(lib: "Library", parsed: _Parsed) -> tuple[str | None, str]:
@@ -458,7 +460,7 @@ def import_jsonld(lib: "Library", text: str) -> AnnotationImportReport:
     stamp = now()
     bodies: dict[str, str] = {}
     for item in parsed:
-        if item.label and item.color not in file_labels:
+        if item.label and item.color_given and item.color not in file_labels:
             file_labels[item.color] = item.label
         if item.id in book.records or item.id in seen:
             report.present.append(item.id)

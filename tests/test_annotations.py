@@ -226,6 +226,7 @@ def test_annotations_file_is_backed_up_and_checked_by_doctor(lib: Library) -> No
     with Library.open(path):
         pass
     assert any((b.folder / "annotations.json").exists() for b in backups.list_backups(path))
+    assert any("1 highlight (1 anchored" in f.message for f in doctor.check(path).findings)
     (path / "annotations.json").write_text("{broken")
     report = doctor.check(path)
     assert "annotations.json" in report.corrupt

@@ -210,7 +210,8 @@ def test_a_foreign_web_annotation_is_imported(lib: Library) -> None:
         "@context": "http://www.w3.org/ns/anno.jsonld",
         "id": "https://annotations.example/anno/7",
         "type": "Annotation",
-        "body": {"type": "TextualBody", "value": "Interesting", "purpose": "commenting"},
+        "body": [{"type": "TextualBody", "value": "Interesting", "purpose": "commenting"},
+                 {"type": "TextualBody", "value": "politics", "purpose": "classifying"}],
         "target": {"source": "https://example.com/harbour?a=1&b=2",
                    "selector": {"type": "TextQuoteSelector", "exact": "budget talks", "prefix": "that the ",
                                 "suffix": " would"}},
@@ -218,6 +219,7 @@ def test_a_foreign_web_annotation_is_imported(lib: Library) -> None:
     report = lib.import_annotations(orjson.dumps(foreign).decode())
     (added,) = report.added
     assert added.exact == "budget talks" and added.note == "Interesting" and added.color == 1
+    assert lib.color_labels()[1] == "key claim" and report.labels == {}  # a foreign label renames nothing
     assert BODY_A[added.start:added.end] == "budget talks"
     assert lib.import_annotations(orjson.dumps(foreign).decode()).present == [added.id]
 

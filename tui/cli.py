@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Article, ImportReport, Library, LibraryError, __version__
+from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
 from store.paths import LIBRARY_ENV, default_library_path
 
 EXIT_ERROR = 1
@@ -286,8 +286,12 @@ def rm_command(state: Context, article_ids: tuple[str, ...], yes: bool) -> None:
             if not click.confirm(f"Remove {plural(len(articles), 'article')}?"):
                 out.print("nothing removed")
                 return
+        kept = len(library.annotations(article_ids=[a.id for a in articles]))
         removed = library.remove([a.id for a in articles])
         out.print(f"removed {plural(len(removed), 'article')}")
+        if kept:
+            out.print(f"{plural(kept, 'highlight')} kept: `broadsheet annotations --detached` lists them; "
+                      "importing the same text again brings them back")
 
 
 @cli.command("doctor")
@@ -311,6 +315,162 @@ def doctor_command(state: Context, restore: bool) -> None:
         out.print(line)
     if not report.healthy:
         raise SystemExit(EXIT_ERROR)
+
+
+# ------------------------------------------------------------------------------------- highlights and annotations
+ANNOTATION_FILE_LIMIT = 200 * 1024 * 1024
+
+
+def _print_annotation(annotation: Annotation, title: str, labels: dict[int, str]) -> None:
+    """One line per highlight (cut to the terminal's width), and its note under it."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(f"{annotation.id}  ", style="dim")
+    line.append(f"{annotation.color} {labels.get(annotation.color, '')}"[:16].ljust(17),
+                style=f"bold {HIGHLIGHT_STYLES.get(annotation.color, '')}")
+    if annotation.state == "moved":
+        line.append(f"moved {annotation.score:.0%}  ", style="yellow")
+    elif annotation.state == "orphaned":
+        line.append("ORPHANED  ", style="red")
+    quote = " ".join(annotation.exact.split())
+    line.append(f"“{quote[:100]}{'…' if len(quote) > 100 else ''}”")
+    line.append(f"  {title[:50]}", style="dim")
+    if annotation.tags:
+        line.append("  " + " ".join(f"#{tag}" for tag in annotation.tags), style="cyan")
+    out.print(line, no_wrap=True, overflow="ellipsis")
+    if annotation.note:
+        note = " ".join(annotation.note.split())
+        out.print(Text(f"    note: {note[:200]}{'…' if len(note) > 200 else ''}", style="italic"),
+                  no_wrap=True, overflow="ellipsis")
+
+
+HIGHLIGHT_STYLES = {1: "yellow", 2: "green", 3: "blue", 4: "red", 5: "magenta"}
+
+
+@cli.command("annotations")
+@click.option("--article", "article_ids", multiple=True, help="Only highlights of this article (repeatable).")
+@click.option("--story", "story_id", default=None, help="Only highlights of articles in this story.")
+@click.option("--tag", default=None, help="Only highlights with this tag.")
+@click.option("--color", type=click.IntRange(1, 5), default=None, help="Only highlights of this colour (1-5).")
+@click.option("--text", default=None, help="Only highlights whose quote, note or tags contain these words.")
+@click.option("--orphaned", is_flag=True, help="Only highlights whose quote was not found after an edit.")
+@click.option("--moved", is_flag=True, help="Only highlights re-anchored by a fuzzy match (text changed).")
+@click.option("--detached", is_flag=True, help="Highlights of removed articles (kept; re-importing the "
+                                               "same text brings them back).")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.pass_obj
+def annotations_command(state: Context, article_ids: tuple[str, ...], story_id: str | None, tag: str | None,
+                        color: int | None, text: str | None, orphaned: bool, moved: bool, detached: bool,
+                        as_json: bool) -> None:
+    """List highlights and their notes, in article order."""
+    if orphaned and moved:
+        fail("give --orphaned or --moved, not both", EXIT_USAGE)
+    with state.open() as library:
+        if detached:
+            found = library.detached_annotations()
+        else:
+            found = library.annotations(article_ids=list(article_ids) or None, story_id=story_id, tag=tag,
+                                        color=color, text=text,
+                                        state="orphaned" if orphaned else "moved" if moved else None)
+        labels = library.color_labels()
+        titles = {a.article_id: (library.get(a.article_id).title if not detached else "(removed article)")
+                  for a in found}
+        if as_json:
+            records = [{**{k: v for k, v in a.__dict__.items()}, "tags": list(a.tags),
+                        "label": labels.get(a.color, ""), "title": titles[a.article_id]} for a in found]
+            sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        if not found:
+            out.print("no highlights" + (" match" if article_ids or story_id or tag or color or text or orphaned
+                                         or moved else " yet"))
+            return
+        for annotation in found:
+            _print_annotation(annotation, titles[annotation.article_id], labels)
+        out.print(Text(plural(len(found), "highlight"), style="dim"))
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["md", "jsonld", "csv"]), default="md", show_default=True,
+              help="Markdown (Obsidian-friendly), W3C Web Annotation JSON-LD, or CSV.")
+@click.option("--article", "article_ids", multiple=True, help="Only highlights of this article (repeatable).")
+@click.option("--story", "story_id", default=None, help="Only highlights of articles in this story.")
+@click.option("--tag", default=None, help="Only highlights with this tag.")
+@click.option("--color", type=click.IntRange(1, 5), default=None, help="Only highlights of this colour (1-5).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@click.pass_obj
+def export_command(state: Context, fmt: str, article_ids: tuple[str, ...], story_id: str | None,
+                   tag: str | None, color: int | None, output: Path | None) -> None:
+    """Export highlights and notes: broadsheet export --format md|jsonld|csv [-o FILE]."""
+    with state.open() as library:
+        text = library.export_annotations(fmt, article_ids=list(article_ids) or None, story_id=story_id, tag=tag,
+                                          color=color)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.is_dir():
+        fail(f"{output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        fail(f"no folder {output.parent} to write {output.name} into")
+    save_text(output, text)
+    count = text.count("urn:broadsheet:annotation:") if fmt == "jsonld" else None
+    err.print(Text(f"wrote {output}" + (f" ({plural(count, 'highlight')})" if count is not None else "")))
+
+
+@cli.command("import-annotations")
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-v", "--verbose", is_flag=True, help="List every annotation added.")
+@click.pass_obj
+def import_annotations_command(state: Context, file: Path, verbose: bool) -> None:
+    """Restore highlights from a JSON-LD file (as `export --format jsonld` writes; "-" reads stdin).
+
+    Annotations are matched to articles by id, text, URL or origin and placed by their quote;
+    importing the same file twice adds nothing.
+    """
+    if str(file) == "-":
+        raw = sys.stdin.buffer.read(ANNOTATION_FILE_LIMIT + 1)
+    else:
+        if not file.is_file():
+            fail(f"no file {file}")
+        if file.stat().st_size > ANNOTATION_FILE_LIMIT:
+            fail(f"{file} is larger than 200 MB; not an annotation file broadsheet reads")
+        raw = file.read_bytes()
+    if len(raw) > ANNOTATION_FILE_LIMIT:
+        fail("the input is larger than 200 MB; not an annotation file broadsheet reads")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text; not a JSON-LD annotation file")
+    with state.open(write=True) as library:
+        report = library.import_annotations(text)
+        labels = library.color_labels()
+        for annotation in report.added if verbose else report.moved + report.orphaned:
+            _print_annotation(annotation, library.get(annotation.article_id).title, labels)
+        for annotation_id, reason in report.unmatched:
+            line = Text("unmatched  ", style="red")
+            line.append(f"{annotation_id}: {reason}")
+            out.print(line)
+        for color, label in sorted(report.labels.items()):
+            out.print(Text(f"colour {color} is now called {label!r} (as in the file)"))
+    out.print(Text(report.summary(), style="bold"))
+    if report.unmatched and not (report.added or report.present):
+        raise SystemExit(EXIT_ERROR)
+
+
+@cli.command("labels")
+@click.argument("color", type=click.IntRange(1, 5), required=False)
+@click.argument("label", required=False)
+@click.pass_obj
+def labels_command(state: Context, color: int | None, label: str | None) -> None:
+    """Show the colour labels, or rename one: broadsheet labels 2 "evidence" ("" resets it)."""
+    if color is not None and label is None:
+        fail("give the new label too: broadsheet labels N LABEL", EXIT_USAGE)
+    with state.open(write=color is not None) as library:
+        if color is not None and label is not None:
+            library.set_color_label(color, label)
+        for number, name in library.color_labels().items():
+            line = Text(f"{number}  ", style=f"bold {HIGHLIGHT_STYLES[number]}")
+            line.append(name)
+            out.print(line)
 
 
 # ------------------------------------------------------------------------------------- keys, config
