@@ -433,3 +433,34 @@ async def test_palette_and_help_reach_highlight_mode(library: Library) -> None:
         assert isinstance(app.screen, HelpScreen)
         ids = {action_id for _, _, action_id in app.screen.rows}
         assert "highlight.color_1" in ids and "reader.down" not in ids
+
+
+async def test_pane_filters_by_story_and_article(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    seeded = _seed(library)
+    first, second = seeded["first"], seeded["second"]
+    stories = {"s1": SimpleNamespace(id="s1", article_ids=(second.id,))}
+
+    def story(self: Library, story_id: str) -> Any:
+        for key, found in stories.items():
+            if key.startswith(story_id):
+                return found
+        raise KeyError(story_id)
+
+    monkeypatch.setattr(Library, "story", story, raising=False)
+    app = RecordingApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("A")
+        pane = app.screen
+        assert isinstance(pane, AnnotationsScreen)
+        pane.set_filter_text("story:s1")
+        assert [a.id for a in pane.shown] == [seeded["c"].id]
+        pane.set_filter_text("story:nope")
+        assert pane.shown == []
+        pane.set_filter_text(f"article:{first.id[:6]}")
+        assert {a.article_id for a in pane.shown} == {first.id}
+        pane.set_filter_text("color:2 state:anchored")
+        assert [a.id for a in pane.shown] == [seeded["b"].id]
+        pane.set_filter_text("[bold]nothing[/bold]")  # markup in a query is just text
+        assert pane.shown == [] and app.is_running
