@@ -464,3 +464,34 @@ async def test_pane_filters_by_story_and_article(library: Library, monkeypatch: 
         assert [a.id for a in pane.shown] == [seeded["b"].id]
         pane.set_filter_text("[bold]nothing[/bold]")  # markup in a query is just text
         assert pane.shown == [] and app.is_running
+
+
+async def test_refused_tags_come_back_to_edit_and_hostile_notes_render_as_text(library: Library) -> None:
+    article = library.articles()[0]
+    hostile = "[@click=app.quit]x[/] \x1b]52;c;ZXZpbA==\x07 [/bold]"
+    made = library.annotate(article.id, 0, 20, color=1, note=hostile, tags=("[b]t[/b]",))
+    app = RecordingApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        view = await open_first(app, pilot)
+        view.cursor = 5
+        await pilot.press("v", "t")
+        dialog = app.screen
+        assert isinstance(dialog, HighlightTagsDialog)
+        box = dialog.query_one("#highlight-tags")
+        box.value = "ok, " + "x" * 200
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("tag" in m.lower() for m in app.messages)  # the library's one-line reason
+        again = app.screen
+        assert isinstance(again, HighlightTagsDialog) and again is not dialog
+        assert again.query_one("#highlight-tags").value.startswith("ok, xxx")  # what was typed is kept
+        await pilot.press("escape")
+        assert library.annotation(made.id).tags == ("[b]t[/b]",)
+        await pilot.press("enter")  # the list under the cursor, with the hostile note
+        assert isinstance(app.screen, PickHighlightDialog)
+        await pilot.press("escape", "A")
+        await pilot.pause()
+        screen = app.export_screenshot()
+        assert "[@click=app.quit]x[/]" in screen and "\x1b]52" not in screen and "#[b]t[/b]" in screen
+        await pilot.click("#annotations-detail")
+        assert app.is_running

@@ -176,6 +176,9 @@ class HighlightModeMixin:
         self._move(self.location_to_offset(target, column))
 
     def action_hl_enter(self: "ArticleView") -> None:
+        if not self.text:
+            self.app.notify("Open an article first.", timeout=2)
+            return
         self.enter_highlight_mode()
 
     def action_hl_leave(self: "ArticleView") -> None:

@@ -230,29 +230,38 @@ class Highlighter:
             self.changed([annotation.article_id])
             self.app.notify(f"Colour {self.label(color)}.", timeout=2)
 
-    def edit_note(self, annotation: "Annotation", done: Callable[[], None] | None = None) -> None:
+    def edit_note(self, annotation: "Annotation", done: Callable[[], None] | None = None,
+                  draft: str | None = None) -> None:
+        """The note dialog. If the library refuses the note (too long, read-only), the message is
+        shown and the dialog comes back with what was typed: nothing typed is lost."""
         def save(note: str | None) -> None:
             if note is None or note == annotation.note:
                 return
-            if self._try(lambda: self.library.update_annotation(annotation.id, note=note)) is not None:
-                self.changed([annotation.article_id])
-                self.app.notify("Note saved.", timeout=2)
-                if done:
-                    done()
+            if self._try(lambda: self.library.update_annotation(annotation.id, note=note)) is None:
+                self.edit_note(annotation, done, draft=note)
+                return
+            self.changed([annotation.article_id])
+            self.app.notify("Note saved.", timeout=2)
+            if done:
+                done()
 
-        self.app.push_screen(NoteDialog(annotation.exact, annotation.note), save)
+        self.app.push_screen(NoteDialog(annotation.exact, annotation.note if draft is None else draft), save)
 
-    def edit_tags(self, annotation: "Annotation", done: Callable[[], None] | None = None) -> None:
+    def edit_tags(self, annotation: "Annotation", done: Callable[[], None] | None = None,
+                  draft: tuple[str, ...] | None = None) -> None:
         def save(tags: tuple[str, ...] | None) -> None:
             if tags is None or tags == tuple(annotation.tags):
                 return
-            if self._try(lambda: self.library.update_annotation(annotation.id, tags=tags)) is not None:
-                self.changed([annotation.article_id])
-                self.app.notify("Tags saved: " + (", ".join(tags) or "none"), timeout=2)
-                if done:
-                    done()
+            if self._try(lambda: self.library.update_annotation(annotation.id, tags=tags)) is None:
+                self.edit_tags(annotation, done, draft=tags)
+                return
+            self.changed([annotation.article_id])
+            self.app.notify("Tags saved: " + (", ".join(tags) or "none"), timeout=2)
+            if done:
+                done()
 
-        self.app.push_screen(HighlightTagsDialog(annotation.exact, annotation.tags), save)
+        self.app.push_screen(HighlightTagsDialog(annotation.exact, annotation.tags if draft is None else draft),
+                             save)
 
     def delete_annotation(self, annotation: "Annotation") -> bool:
         removed = self._try(lambda: self.library.delete_annotation(annotation.id))
