@@ -436,6 +436,8 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
         # (ScrollView.on_mount runs too: Textual calls each class's handler.)
         if self.size.width:
             self._relayout()
+        if self.article_id is not None:
+            self.reload_highlights()  # set_text ran before the view was mounted
 
     # ---------------------------------------------------------------- offsets <-> rows
 
