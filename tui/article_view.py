@@ -187,7 +187,9 @@ def _wrap_tokens(line: str, base: int, width: int, starts: list[int], ends: list
         # Break the word hard, between grapheme clusters (never before a zero-width character).
         index = match.start()
         if "\u200d" in token or "\ufe0f" in token:
-            clusters = [(end - start, w) for start, end, w in split_graphemes(token)[0]]
+            # (measured with cell_len: rich gives a cluster that starts with a ZWJ width 0 even when
+            # it holds a letter, and cell_len is what the row is checked and drawn with)
+            clusters = [(end - start, cell_len(token[start:end])) for start, end, _ in split_graphemes(token)[0]]
         else:
             clusters = [(1, char_width(character)) for character in token]
         for size, w in clusters:
