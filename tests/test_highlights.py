@@ -498,3 +498,31 @@ async def test_refused_tags_come_back_to_edit_and_hostile_notes_render_as_text(l
         assert "[@click=app.quit]x[/]" in screen and "\x1b]52" not in screen and "#[b]t[/b]" in screen
         await pilot.click("#annotations-detail")
         assert app.is_running
+
+
+async def test_double_click_selects_a_word_and_random_moves_keep_the_selection_consistent(library: Library) -> None:
+    import random
+
+    from tui.highlight_mode import SELECTION_LAYER
+
+    app = RecordingApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        view = await open_first(app, pilot)
+        await pilot.double_click(view, offset=(6, 0))
+        await pilot.pause()
+        row_start = view.location_to_offset(view.top_row, 0)
+        word = view.text[view.selection[0]:view.selection[1]]
+        assert view.highlighting and word and word.isalpha() and view.selection[0] >= row_start
+        moves = ["hl_char_forward", "hl_char_back", "hl_word_forward", "hl_word_end", "hl_word_back",
+                 "hl_sentence_forward", "hl_sentence_back", "hl_paragraph_forward", "hl_paragraph_back",
+                 "hl_line_down", "hl_line_up", "hl_line_start", "hl_line_end", "hl_page_down", "hl_page_up",
+                 "hl_mark", "hl_next", "hl_previous"]
+        rng = random.Random(6)
+        for _ in range(400):
+            getattr(view, f"action_{rng.choice(moves)}")()
+            start, end = view.selection
+            assert 0 <= start <= end <= len(view.text) and 0 <= view.cursor <= len(view.text)
+            spans = [(s.start, s.end) for s in view._layers[SELECTION_LAYER].spans]
+            assert spans == ([(start, end)] if end > start else [])
+            row = view.offset_to_row(view.cursor)
+            assert view.top_row <= row < view.top_row + view.visible_height  # the cursor stays in view

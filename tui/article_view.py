@@ -562,7 +562,9 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
             self.cursor = len(self._text)
         else:
             self.cursor = self.location_to_offset(row, offset.x)
-        if self.highlighting and self.mark is not None:
+        if event.chain == 2 and self._text:
+            self.select_word_at(self.cursor)  # a double click selects the word (and starts the mode)
+        elif self.highlighting and self.mark is not None:
             self.clear_selection()  # a plain click drops the selection, as in any editor
 
     # ---------------------------------------------------------------- actions

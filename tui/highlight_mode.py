@@ -106,6 +106,15 @@ class HighlightModeMixin:
             self._selection_changed()
             self.refresh_bindings()
 
+    def select_word_at(self: "ArticleView", offset: int) -> None:
+        """Select the word at `offset` (in highlight mode), as a double click does."""
+        start = text_motion.word_back(self.text, min(len(self.text), offset + 1))
+        end = text_motion.word_end(self.text, start)
+        if end <= offset or start > offset:  # not on a word: select just the character
+            start, end = offset, text_motion.char_forward(self.text, offset)
+        self.cursor = end
+        self.enter_highlight_mode(mark=start)
+
     def clear_selection(self: "ArticleView") -> None:
         self.mark = None
         self._selection_changed()
