@@ -14,11 +14,13 @@ from .atomic import save_text
 from .export import AnnotationImportReport
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
+from .stories import Story, StoryLink
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ReanchorSummary", "save_text",
-    "UnknownAnnotation", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
-    "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
+    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS",
+    "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked",
+    "ReadOnlyLibrary", "ReanchorSummary", "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation",
+    "UnknownArticle", "__version__", "save_text",
 ]

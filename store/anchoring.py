@@ -30,6 +30,8 @@ REGION_THRESHOLD = 0.6  # lowest similarity of quote-with-context to the region 
 SHORT_QUOTE = 16  # an exact match of a quote shorter than this needs its context to agree
 CONTEXT_AGREES = 0.5  # context similarity (0..1) that counts as agreeing
 MAX_OCCURRENCES = 5000  # occurrences of a quote ranked by context (a bound on pathological text)
+LONG_NEEDLE = 400  # quote with context longer than this is found by its ends (see _find_region)
+LONG_PIECE = 160  # characters of each end searched for
 
 ANCHORED, MOVED, ORPHANED = "anchored", "moved", "orphaned"
 STATES = (ANCHORED, MOVED, ORPHANED)
@@ -111,22 +113,67 @@ def _map_offset(opcodes: Levenshtein.opcodes, position: int, *, end: bool) -> in
     return chosen
 
 
+def _find_region(body: str, needle: str, quote: Quote) -> tuple[int, int] | None:
+    """Where in `body` the quote with its context most likely is now (a slice to align in)."""
+    cutoff = REGION_THRESHOLD * 100
+    margin = len(quote.exact) // 2 + CONTEXT
+    if len(needle) <= LONG_NEEDLE:
+        found = fuzz.partial_ratio_alignment(needle, body, score_cutoff=cutoff)
+        if found is None:
+            return None
+        # partial_ratio aligns windows of the needle's length: widen the region so a quote that
+        # grew or shrank still fits
+        return max(0, found.dest_start - margin), min(len(body), found.dest_end + margin)
+    # A long quote: partial_ratio over the whole needle costs seconds when it is gone (8,000
+    # characters in 60 KB: 15 s). Find its two ends, with their context, instead.
+    head = fuzz.partial_ratio_alignment(needle[:LONG_PIECE], body, score_cutoff=cutoff)
+    tail = fuzz.partial_ratio_alignment(needle[-LONG_PIECE:], body, score_cutoff=cutoff)
+    if head is not None and tail is not None and head.dest_start < tail.dest_end <= head.dest_start + 2 * len(needle):
+        low, high = head.dest_start, tail.dest_end
+    elif head is not None:
+        low, high = head.dest_start, head.dest_start + len(needle)
+    elif tail is not None:
+        low, high = tail.dest_end - len(needle), tail.dest_end
+    else:
+        return None
+    slack = CONTEXT + len(needle) // 4
+    return max(0, low - slack), min(len(body), high + slack)
+
+
+def _aligned_offset(piece: str, offset: int, region: str, *, end: bool) -> int | None:
+    """The offset in `region` of position `offset` of `piece`, where the piece matches best.
+    partial_ratio finds the best window (free of the region's other text: a semi-global match),
+    and an edit-by-edit alignment inside that window places the offset."""
+    found = fuzz.partial_ratio_alignment(piece, region, score_cutoff=REGION_THRESHOLD * 100)
+    if found is None:
+        return None
+    part = piece[found.src_start:found.src_end]
+    window = region[found.dest_start:found.dest_end]
+    inside = min(max(offset - found.src_start, 0), len(part))
+    return found.dest_start + _map_offset(Levenshtein.opcodes(part, window), inside, end=end)
+
+
 def _fuzzy_match(body: str, quote: Quote) -> tuple[int, int, float] | None:
     needle = quote.prefix + quote.exact + quote.suffix
     if not body or not needle:
         return None
-    found = fuzz.partial_ratio_alignment(needle, body)
-    if found is None or found.score / 100 < REGION_THRESHOLD:
+    region_span = _find_region(body, needle, quote)
+    if region_span is None:
         return None
-    # partial_ratio aligns windows of the needle's length: widen the region so a quote that grew
-    # or shrank still fits, then align the needle to it edit by edit.
-    margin = len(quote.exact) // 2 + CONTEXT
-    low = max(0, found.dest_start - margin)
-    high = min(len(body), found.dest_end + margin)
+    low, high = region_span
     region = body[low:high]
-    opcodes = Levenshtein.opcodes(needle, region)
-    start = low + _map_offset(opcodes, len(quote.prefix), end=False)
-    end = low + _map_offset(opcodes, len(quote.prefix) + len(quote.exact), end=True)
+    # Each end of the quote is placed by the text around it: the prefix with the quote's first
+    # characters, the quote's last characters with the suffix.
+    piece = min(len(quote.exact), CONTEXT * 2)
+    head = quote.prefix + quote.exact[:piece]
+    tail = quote.exact[-piece:] + quote.suffix
+    start = _aligned_offset(head, len(quote.prefix), region, end=False)
+    if start is None:
+        return None
+    end = _aligned_offset(tail, piece, region[start:], end=True)
+    if end is None:
+        return None
+    start, end = low + start, low + start + end
     # Trim whitespace the alignment pulled in at the edges: a highlight starts and ends on text.
     while start < end and body[start].isspace() and not quote.exact[:1].isspace():
         start += 1

@@ -15,16 +15,13 @@ brings them back with it, and `Library.detached_annotations()` lists them meanwh
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from tinydb import TinyDB
-
 from .anchoring import ANCHORED, MOVED, ORPHANED, STATES, Placement, Quote, place, quote_at
 from .cleaning import clean_line, normalise
-from .errors import BadAnnotation, UnknownAnnotation
+from .errors import BadAnnotation, LibraryError
 
 if TYPE_CHECKING:
     from .library import Library
@@ -151,105 +148,6 @@ def check_span(body: str, start: int, end: int) -> None:
         raise BadAnnotation("the selection is only white space; nothing to highlight")
 
 
-# ------------------------------------------------------------------------------- the file
-class AnnotationBook:
-    """The annotations.json file, with every record in memory. Each method is one atomic write."""
-
-    def __init__(self, db: TinyDB) -> None:
-        self.db = db
-        self.table = db.table("annotations")
-        self.labels_table = db.table("labels")
-        self.records: dict[str, dict[str, Any]] = {}
-        self.doc: dict[str, int] = {}
-        self.by_article: dict[str, set[str]] = {}
-        self._objects: dict[str, Annotation] = {}  # records as Annotation, made on first use
-        for doc_id, record in ((db.storage.read() or {}).get("annotations") or {}).items():
-            self._index(dict(record), int(doc_id))
-
-    def _index(self, record: dict[str, Any], doc_id: int) -> None:
-        self.records[record["id"]] = record
-        self.doc[record["id"]] = doc_id
-        self.by_article.setdefault(record["article"], set()).add(record["id"])
-
-    def annotation(self, annotation_id: str) -> Annotation:
-        found = self._objects.get(annotation_id)
-        if found is None:
-            found = self._objects[annotation_id] = Annotation.from_record(self.records[annotation_id])
-        return found
-
-    def _unindex(self, annotation_id: str) -> dict[str, Any]:
-        self._objects.pop(annotation_id, None)
-        record = self.records.pop(annotation_id)
-        del self.doc[annotation_id]
-        ids = self.by_article.get(record["article"])
-        if ids is not None:
-            ids.discard(annotation_id)
-            if not ids:
-                del self.by_article[record["article"]]
-        return record
-
-    def resolve(self, annotation_id: str) -> str:
-        if not isinstance(annotation_id, str):
-            raise UnknownAnnotation(f"no annotation with id {annotation_id!r}")
-        if annotation_id in self.records:
-            return annotation_id
-        if len(annotation_id) >= 4:
-            matches = [known for known in self.records if known.startswith(annotation_id)]
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise UnknownAnnotation(f"{annotation_id!r} matches {len(matches)} annotations; give more of the id")
-        raise UnknownAnnotation(f"no annotation with id {annotation_id!r}")
-
-    def new_id(self) -> str:
-        while True:
-            candidate = secrets.token_hex(6)
-            if candidate not in self.records:
-                return candidate
-
-    def write(self, *, insert: Iterable[dict[str, Any]] = (), update: Iterable[dict[str, Any]] = (),
-              remove: Iterable[str] = (), labels: dict[int, str] | None = None) -> None:
-        """Insert, replace (by id) and remove records, and set the colour labels, in one atomic
-        write; memory follows the file."""
-        inserts, updates, removals = list(insert), list(update), list(dict.fromkeys(remove))
-        if not (inserts or updates or removals or labels):
-            return
-        new_docs: list[int] = []
-        with self.db.storage.batch():
-            if updates:
-                by_id = {record["id"]: record for record in updates}
-
-                def apply(doc: dict[str, Any]) -> None:
-                    record = by_id[doc["id"]]
-                    doc.clear()
-                    doc.update(record)
-
-                self.table.update(apply, doc_ids=[self.doc[i] for i in by_id])
-            if removals:
-                self.table.remove(doc_ids=[self.doc[i] for i in removals])
-            if inserts:
-                new_docs = self.table.insert_multiple(inserts)
-            if labels:
-                self.labels_table.truncate()
-                self.labels_table.insert({"labels": {str(color): label for color, label in labels.items()}})
-        for record in updates:
-            self.records[record["id"]] = dict(record)
-            self._objects.pop(record["id"], None)
-        for annotation_id in removals:
-            self._unindex(annotation_id)
-        for record, doc_id in zip(inserts, new_docs):
-            self._index(dict(record), doc_id)
-
-    def labels(self) -> dict[int, str]:
-        stored: dict[str, str] = {}
-        for doc in ((self.db.storage.read() or {}).get("labels") or {}).values():
-            stored = doc.get("labels", {})
-        return {color: stored.get(str(color)) or default for color, default in DEFAULT_LABELS.items()}
-
-    def set_labels(self, labels: dict[int, str]) -> None:
-        self.write(labels=labels)
-
-
 # ------------------------------------------------------------------------------- operations
 def _record_of(book: AnnotationBook, annotation_id: str) -> dict[str, Any]:
     return book.records[book.resolve(annotation_id)]
@@ -267,7 +165,7 @@ def annotate(lib: "Library", article_id: str, start: int, end: int, *, color: in
                             exact=quote.exact, prefix=quote.prefix, suffix=quote.suffix, color=check_color(color),
                             note=clean_note(note), tags=clean_tags(tags), created=stamp, updated=stamp,
                             state=ANCHORED, text_hash=article.content_hash, score=1.0)
-    lib._notes.write(insert=[annotation.to_record(article.content_hash)])
+    lib._notes.write(put=[annotation.to_record(article.content_hash)])
     lib._notify()
     return annotation
 
@@ -308,7 +206,7 @@ def update(lib: "Library", annotation_id: str, *, color: int | None = None, note
     if not changes:
         return current
     changed = replace(current, **changes, updated=now())
-    lib._notes.write(update=[changed.to_record(checked)])
+    lib._notes.write(put=[changed.to_record(checked)])
     lib._notify()
     return changed
 
@@ -331,14 +229,14 @@ def restore(lib: "Library", annotation: Annotation) -> None:
     if annotation.state not in STATES:
         raise BadAnnotation(f"unknown anchoring state {annotation.state!r}")
     check_color(annotation.color)
-    lib._notes.write(insert=[annotation.to_record(annotation.text_hash)])
+    lib._notes.write(put=[annotation.to_record(annotation.text_hash)])
     if annotation.article_id in lib._records:
         reanchor(lib, [annotation.article_id])  # the text may have changed since it was deleted
     lib._notify()
 
 
 def color_labels(lib: "Library") -> dict[int, str]:
-    return lib._notes.labels()
+    return lib._notes.labels(DEFAULT_LABELS)
 
 
 def set_color_label(lib: "Library", color: int, label: str) -> None:
@@ -350,9 +248,9 @@ def set_color_label(lib: "Library", color: int, label: str) -> None:
     label = clean_line(label)
     if len(label) > MAX_LABEL:
         raise BadAnnotation(f"a colour label is at most {MAX_LABEL} characters")
-    labels = lib._notes.labels()
+    labels = lib._notes.labels(DEFAULT_LABELS)
     labels[color] = label or DEFAULT_LABELS[color]
-    lib._notes.set_labels(labels)
+    lib._notes.write(labels=labels)
     lib._notify()
 
 
@@ -375,7 +273,12 @@ def select(lib: "Library", article_ids: Iterable[str] | None = None, *, color: i
         story_of = getattr(lib, "story", None)
         if story_of is None:
             raise BadAnnotation("stories are not available in this version of broadsheet; cannot filter by story")
-        story_ids = set(story_of(story_id).article_ids)
+        try:
+            story_ids = set(story_of(story_id).article_ids)
+        except LibraryError:
+            raise
+        except KeyError:
+            raise BadAnnotation(f"no story with id {story_id!r}") from None
     if article_ids is not None:
         wanted = {lib.resolve(article_id) for article_id in article_ids}
         candidate_ids: Iterable[str] = (i for article in wanted for i in book.by_article.get(article, ()))
@@ -415,11 +318,14 @@ def replace_placement(annotation: Annotation, body: str, placement: Placement, t
         return replace(annotation, state=ORPHANED, score=0.0)
     quote = quote_at(body, placement.start, placement.end)
     original = annotation.original_exact
-    if placement.state == MOVED and not original:
+    state, score = placement.state, placement.score
+    if state == MOVED and not original:
         original = annotation.exact
+    if annotation.state == MOVED and state == ANCHORED:
+        # found exactly, but it is still the changed text the user has not looked at: keep the flag
+        state, score = MOVED, annotation.score
     return replace(annotation, start=placement.start, end=placement.end, exact=quote.exact, prefix=quote.prefix,
-                   suffix=quote.suffix, state=placement.state, score=placement.score, text_hash=text_hash,
-                   original_exact=original)
+                   suffix=quote.suffix, state=state, score=score, text_hash=text_hash, original_exact=original)
 
 
 def reanchor(lib: "Library", article_ids: Iterable[str], *, force: bool = False) -> dict[str, ReanchorSummary]:
@@ -450,7 +356,7 @@ def reanchor(lib: "Library", article_ids: Iterable[str], *, force: bool = False)
                 changed.append(new_record)
         summaries[article_id] = ReanchorSummary(article_id, counts[ANCHORED], counts[MOVED], counts[ORPHANED])
     if changed and not lib.read_only:
-        book.write(update=changed)
+        book.write(put=changed)
     return summaries
 
 
@@ -483,7 +389,7 @@ def check(lib: "Library") -> list[tuple[str, str]]:
         if record.get("checked") != article["content_hash"]:
             stale += 1
             continue
-        if record["state"] == ANCHORED:
+        if record["state"] in (ANCHORED, MOVED):
             digest = article["content_hash"]
             if digest not in bodies:
                 try:
@@ -496,11 +402,32 @@ def check(lib: "Library") -> list[tuple[str, str]]:
     findings = [("ok", f"{total} highlight{'' if total == 1 else 's'} ({counts[ANCHORED]} anchored, {counts[MOVED]} moved, "
                        f"{counts[ORPHANED]} orphaned, {detached} of removed articles)")]
     if counts[ORPHANED]:
-        findings.append(("warning", f"{counts[ORPHANED]} highlights lost their place after an edit: "
+        findings.append(("warning", f"{counts[ORPHANED]} highlight(s) lost their place after an edit: "
                                     "`broadsheet annotations --orphaned` lists them"))
     if stale:
-        findings.append(("warning", f"{stale} highlights are not yet re-anchored to their article's new text "
+        findings.append(("warning", f"{stale} highlight(s) are not yet re-anchored to their article's new text "
                                     "(done on the next writable open)"))
     if broken:
-        findings.append(("error", f"{broken} highlights point at text that is not their quote"))
+        findings.append(("error", f"{broken} highlight(s) point at text that is not their quote"))
     return findings
+
+
+def locate(body: str, quote: str, occurrence: int | None = None) -> tuple[int, int]:
+    """Offsets of `quote` in `body` for the command line: exact, else with any run of white space
+    matching any other. Ambiguous quotes need `occurrence` (1 = first)."""
+    import re
+
+    quote = normalise(quote).strip()
+    if not quote:
+        raise BadAnnotation("the text to find is empty")
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
+    spans = [(m.start(), m.end()) for m in pattern.finditer(body)]
+    if not spans:
+        raise BadAnnotation(f"{quote[:60]!r} is not in the article's text")
+    if occurrence is None:
+        if len(spans) > 1:
+            raise BadAnnotation(f"{quote[:60]!r} occurs {len(spans)} times; say which with --occurrence N")
+        return spans[0]
+    if not 1 <= occurrence <= len(spans):
+        raise BadAnnotation(f"{quote[:60]!r} occurs {len(spans)} time(s); there is no occurrence {occurrence}")
+    return spans[occurrence - 1]

@@ -415,7 +415,7 @@ def _parse_item(item: Any, index: int, labels_by_name: dict[str, int]) -> _Parse
                    state, float(score), original, color_given)
 
 
-def _match_article(lib: "Library", parsed: _Parsed) -> tuple[str | None, str]:
+def _match_article(lib: "Library", parsed: _Parsed, by_url: dict[str, str]) -> tuple[str | None, str]:
     hints = parsed.hints
     if hints.get("article") in lib._records:
         return hints["article"], ""
@@ -425,11 +425,10 @@ def _match_article(lib: "Library", parsed: _Parsed) -> tuple[str | None, str]:
     source = hints.get("source", "")
     if source.startswith(ARTICLE_PREFIX) and source[len(ARTICLE_PREFIX):] in lib._records:
         return source[len(ARTICLE_PREFIX):], ""
-    urls = {u for u in (hints.get("url"), source if not source.startswith("urn:") else None) if u}
-    if urls:
-        for article_id, record in lib._records.items():
-            if record["url"] and record["url"] in urls:
-                return article_id, ""
+    urls = [u for u in (hints.get("url"), source if not source.startswith("urn:") else None) if u]
+    for url in urls:
+        if url in by_url:
+            return by_url[url], ""
     origin = hints.get("origin")
     if origin and origin in lib._by_origin:
         return lib._by_origin[origin], ""
@@ -459,13 +458,16 @@ def import_jsonld(lib: "Library", text: str) -> AnnotationImportReport:
     file_labels: dict[int, str] = {}
     stamp = now()
     bodies: dict[str, str] = {}
+    by_url: dict[str, str] | None = None  # made once, when an annotation needs matching
     for item in parsed:
         if item.label and item.color_given and item.color not in file_labels:
             file_labels[item.color] = item.label
         if item.id in book.records or item.id in seen:
             report.present.append(item.id)
             continue
-        article_id, reason = _match_article(lib, item)
+        if by_url is None:
+            by_url = {record["url"]: article_id for article_id, record in lib._records.items() if record["url"]}
+        article_id, reason = _match_article(lib, item, by_url)
         if article_id is None:
             report.unmatched.append((item.id, reason))
             continue
@@ -499,7 +501,7 @@ def import_jsonld(lib: "Library", text: str) -> AnnotationImportReport:
         if color in COLORS and label and labels[color] == DEFAULT_LABELS[color] and label != labels[color]:
             new_labels[color] = label  # the user has not named this colour here: take the file's name
             report.labels[color] = label
-    book.write(insert=inserts, labels=new_labels if report.labels else None)
+    book.write(put=inserts, labels=new_labels if report.labels else None)
     if inserts or report.labels:
         lib._notify()
     return report

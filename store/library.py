@@ -4,7 +4,8 @@ Layout of a library folder:
     meta.json          schema version (TinyDB)
     articles.json      article records without bodies; written on import and delete (TinyDB)
     state.json         hot, small records: tags, read, starred, reading position (TinyDB)
-    annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py)
+    annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py), with
+    annotations.json.journal   the saves since the last fold (store/annotation_book.py)
     bodies/ab/<sha256>.txt   cleaned bodies, content-addressed, written once
     backups/<time>-<reason>/ rotating copies of the *.json files
     corrupt/           files set aside by `broadsheet doctor --restore`
@@ -28,7 +29,8 @@ from tinydb.table import Table
 
 from . import annotations as notes
 from . import backups
-from .annotations import Annotation, AnnotationBook, ReanchorSummary
+from .annotation_book import AnnotationBook, fold_on_disk
+from .annotations import Annotation, ReanchorSummary
 
 if TYPE_CHECKING:
     from .export import AnnotationImportReport
@@ -40,6 +42,7 @@ from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
+from .stories import ArticleInfo, Story, StoryBook
 
 META_FILE = "meta.json"
 ARTICLES_FILE = "articles.json"
@@ -60,7 +63,11 @@ def _stored_state(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # SOURCE_DATE_EPOCH (the reproducible-builds convention) freezes import times, so a library
+    # built for screenshots or snapshot tests looks the same on every run
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.isoformat(timespec="seconds")
 
 
 def site_name(url: str) -> str:
@@ -88,8 +95,7 @@ class Library:
         self._state_db = self._tinydb(STATE_FILE, tables[STATE_FILE])
         self._articles = self._articles_db.table("articles")
         self._state_table = self._state_db.table("state")
-        self._notes_db = self._tinydb(ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE))
-        self._notes = AnnotationBook(self._notes_db)
+        self._notes = AnnotationBook(path / ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE), read_only=read_only)
         self._records: dict[str, dict[str, Any]] = {}
         self._record_doc: dict[str, int] = {}
         self._by_hash: dict[str, str] = {}
@@ -104,6 +110,7 @@ class Library:
                     self._state[doc["article"]] = {**_STATE_DEFAULTS, **doc}
                     self._state_doc[doc["article"]] = doc_id
         self.changed_listeners: list[Callable[[], None]] = []
+        self._story_book = StoryBook(path, writable=not read_only)
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -143,6 +150,7 @@ class Library:
                     lock = None
             if not read_only:
                 remove_stale_temporaries(folder)
+                tables[ANNOTATIONS_FILE] = fold_on_disk(folder / ANNOTATIONS_FILE)
                 files = [folder / name for name in RECORD_FILES]
                 if version < SCHEMA_VERSION and (folder / ARTICLES_FILE).exists():
                     backups.make_backup(folder, files, f"before-schema-{SCHEMA_VERSION}", force=True)
@@ -165,7 +173,12 @@ class Library:
 
     def close(self) -> None:
         """Release the lock, after backing up what this session changed."""
-        for db in (self._meta_db, self._articles_db, self._state_db, self._notes_db):
+        if self._lock is not None:
+            try:
+                self._notes.fold()  # one whole annotations.json for the backup and the next reader
+            except LibraryError:
+                pass  # the journal stays, and is read (and folded) next time
+        for db in (self._meta_db, self._articles_db, self._state_db):
             db.close()
         if self._lock is not None:
             try:
@@ -263,6 +276,39 @@ class Library:
     def _notify(self) -> None:
         for listener in self.changed_listeners:
             listener()
+
+    # ----------------------------------------------------------------- stories
+    def stories(self, *, evidence: bool = True, progress: ProgressCallback | None = None) -> list[Story]:
+        """Every article in exactly one story (singletons too), biggest first. Computed on demand,
+        incrementally since the last call (or the cache in stories.npz); `evidence=False` skips the
+        per-pair shares-text evidence (links empty), which is what grouping a list needs."""
+        return self._story_book.stories(self._story_infos(), evidence=evidence, progress=progress)
+
+    def story_of(self, article_id: str, *, evidence: bool = True) -> Story:
+        """The story an article belongs to. Raises UnknownArticle for unknown ids."""
+        resolved = self.resolve(article_id)
+        self.stories(evidence=evidence)
+        return self._story_book.story_of(resolved)
+
+    def story(self, story_id: str, *, evidence: bool = True) -> Story:
+        """The story with this id or unique id prefix (at least 4 characters). KeyError if none."""
+        self.stories(evidence=evidence)
+        return self._story_book.story(story_id)
+
+    def stories_are_quick(self) -> bool:
+        """Whether stories() answers in well under a second: a small library, or a cached index."""
+        return len(self._records) <= 2000 or self._story_book.index is not None or \
+            (self.path / "stories.npz").exists()
+
+    def _story_infos(self) -> list[ArticleInfo]:
+        infos = []
+        for article_id, record in self._records.items():
+            digest = record["content_hash"]
+            infos.append(ArticleInfo(
+                id=article_id, title=record["title"], content_hash=digest, date=record["published"],
+                sort_date=record["published"] or record["imported_at"], source=record["source"],
+                load_body=lambda digest=digest: self._bodies.read(digest)))
+        return infos
 
     # ----------------------------------------------------------------- importing
     def import_paths(self, targets: Iterable[str | Path], *, source: str | None = None, tags: Iterable[str] = (),

@@ -200,3 +200,26 @@ def test_edits_away_from_the_quote_keep_it_exactly(text: str, data: st.DataObjec
     assert placed.state == "anchored" and edited[placed.start:placed.end] == quote.exact
     if placed.start != expected:  # only another copy of the quote with context as good may win
         assert edited.count(quote.exact) > 1
+
+
+def test_a_long_quote_is_found_by_its_ends_and_a_deleted_one_quickly_orphaned() -> None:
+    import random
+    import time
+
+    rng = random.Random(7)
+    words = "harbour council vote storm budget talks court election figures agency protest market".split()
+    text = " ".join(rng.choice(words) + ("." if rng.random() < 0.1 else "") for _ in range(12_000))
+    start = text.index(" ", 30_000) + 1
+    end = text.index(" ", start + 3000)
+    quote = quote_at(text, start, end)
+    middle = (start + end) // 2
+    edited = "A new lead paragraph.\n\n" + text[:middle] + " an inserted clause," + text[middle:]
+    placed = place(edited, quote, start, end)
+    shift = len("A new lead paragraph.\n\n")
+    assert placed.state == "moved" and placed.start == start + shift
+    assert placed.end == end + shift + len(" an inserted clause,")
+    began = time.perf_counter()
+    gone = place(text[:start] + text[end:], quote, start, end)
+    assert gone.state in ("orphaned", "moved") and time.perf_counter() - began < 1.0
+    if gone.state == "moved":
+        assert gone.score >= FUZZY_THRESHOLD

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from store import Library, atomic
+from store import Library, annotation_book, atomic
 from test_durability import Child, ChildCommand, ChildReport, _OsProxy, seed_library, temporaries
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill tests fork")
@@ -36,7 +36,12 @@ def _highlighter(path: Path, iteration: int, trace: bool) -> Any:
                 report("S replace")
                 os.replace(src, dst)
 
+            def write(fd: int, data: Any) -> int:
+                report("S write")
+                return os.write(fd, data[: max(1, len(data) // 2)])  # partial writes, as the OS may do
+
             atomic.os = _OsProxy(fsync=fsync, replace=replace)  # type: ignore[assignment]  # this child only
+            annotation_book.os = _OsProxy(fsync=fsync, write=write)  # type: ignore[assignment]
         with Library.open(path) as lib:
             articles = lib.articles()
             mine: list[str] = [a.id for a in lib.annotations()]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from test_annotations import files
 from store import Candidate, Library
 from store.demo import demo_files
 
@@ -46,7 +47,7 @@ def annotated(tmp_path: Path) -> tuple[Path, list[str]]:
 
 
 def test_help_of_each_command(tmp_path: Path) -> None:
-    for command in ("export", "import-annotations", "annotations", "labels"):
+    for command in ("export", "import-annotations", "annotations", "labels", "annotate", "reattach"):
         result = run(tmp_path, command, "--help")
         assert result.returncode == 0 and "Usage:" in result.stdout
 
@@ -128,9 +129,9 @@ def test_import_annotations_bad_files(annotated: tuple[Path, list[str]], tmp_pat
     library, _ = annotated
     bad = tmp_path / "bad.jsonld"
     bad.write_bytes(content)
-    before = (library / "annotations.json").read_bytes()
+    before = files(library)
     assert message in single_line_error(run(library, "import-annotations", str(bad)))
-    assert (library / "annotations.json").read_bytes() == before
+    assert files(library) == before
 
 
 def test_import_annotations_missing_file_and_read_only(annotated: tuple[Path, list[str]], tmp_path: Path) -> None:
@@ -174,3 +175,30 @@ def test_labels_show_and_rename(annotated: tuple[Path, list[str]]) -> None:
     assert "2  evidence" in run(library, "labels", "2", "").stdout
     assert run(library, "labels", "7", "x").returncode == 2
     assert "give the new label" in single_line_error(run(library, "labels", "2"))
+
+
+def test_annotate_and_reattach_from_the_command_line(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    with Library.open(library) as lib:
+        lib.add_candidates([Candidate(title="Harbour", body="The council voted to close the harbour.\n\n"
+                                      "The mayor said the harbour would reopen in March.", origin="memory:h")])
+        article_id = lib.articles()[0].id
+    made = run(library, "annotate", article_id, "close  the\nharbour", "--color", "3", "--note", "n", "--tag", "x")
+    assert made.returncode == 0, made.stderr
+    assert "close the harbour" in made.stdout
+    assert "occurs 2 times" in single_line_error(run(library, "annotate", article_id, "the harbour"))
+    second = run(library, "annotate", article_id, "the harbour", "--occurrence", "2")
+    assert second.returncode == 0
+    assert "not in the article" in single_line_error(run(library, "annotate", article_id, "no such words"))
+    records = json.loads(run(library, "annotations", "--json").stdout)
+    assert [(r["exact"], r["color"], r["note"], r["tags"]) for r in records] == [
+        ("close the harbour", 3, "n", ["x"]), ("the harbour", 1, "", [])]
+    with Library.open(library) as lib:
+        lib.add_candidates([Candidate(title="Harbour", body="The council voted.\n\nThe mayor said the port "
+                                      "would reopen in March.", origin="memory:h")])
+        orphan = lib.annotations(state="orphaned")[0]
+    fixed = run(library, "reattach", orphan.id[:6], "The council voted")
+    assert fixed.returncode == 0, fixed.stderr
+    with Library.open(library, read_only=True) as lib:
+        again = lib.annotation(orphan.id)
+        assert (again.state, again.exact, again.note) == ("anchored", "The council voted", orphan.note)

@@ -1,58 +1,32 @@
-"""Snapshots: the reader with highlights and a selection in highlight mode, and the annotations pane.
-
-The articles are added with fixed origins, sources and dates, so nothing in the pictures depends on
-where the tests run or when."""
+"""Snapshots of highlight mode (the reader with highlights and a selection) and of the annotations
+pane: the same sessions as the README's screenshots (`tui/screenshots.py`), on the demo library with
+fixed ids and dates, so nothing in the pictures depends on where or when the tests run."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
 from store import Library
-from store.demo import demo_files
-from store.records import Candidate
-from tui.app import BroadsheetApp
-from tui.screenshots import add_demo_highlights
-
-SOURCES = ("Breitbart", "Global News", "ThinkProgress", "The New York Times", "Christian Science Monitor")
+from tui.screenshots import HIGHLIGHT_SESSIONS, Session, build_demo_library, screenshot_app, settle
 
 
 @pytest.fixture()
-def highlighted(tmp_path: Path) -> Iterator[tuple[Library, str]]:
-    with Library.open(tmp_path / "lib") as library:
-        candidates = []
-        for index, path in enumerate(sorted(demo_files())):
-            title, _, body = path.read_text(encoding="utf-8").partition("\n")
-            candidates.append(Candidate(title=title.strip(), body=body.strip(), origin=f"seed/{path.name}",
-                                        source=SOURCES[index], published=f"2019-06-0{index + 1}"))
-        library.add_candidates(candidates)
-        article_id = add_demo_highlights(library)
-        yield library, article_id
+def demo_library(tmp_path: Path) -> Iterator[Library]:
+    with Library.open(build_demo_library(tmp_path / "library")) as library:
+        yield library
 
 
-def test_reader_with_highlights_and_a_selection(snap_compare: Any, highlighted: tuple[Library, str]) -> None:
-    library, article_id = highlighted
-    app = BroadsheetApp(library, remember_theme=False)
+@pytest.mark.parametrize("session", HIGHLIGHT_SESSIONS, ids=[session.name for session in HIGHLIGHT_SESSIONS])
+def test_highlight_screens(session: Session, demo_library: Library, snap_compare: Callable[..., Any]) -> None:
+    app = screenshot_app(demo_library)
 
     async def run_before(pilot: Any) -> None:
-        app.open_article(article_id)
+        assert session.prepare is not None
+        session.prepare(app)
         await pilot.pause()
-        view = app.reader_pane.view
-        view.cursor = view.text.index("That demand")
-        view.scroll_to_offset(view.text.index("In a series"))
-        await pilot.pause()
+        await settle(pilot)
 
-    assert snap_compare(app, press=["v", "w", "w", "w", "w", "e"], terminal_size=(80, 24), run_before=run_before)
-
-
-def test_annotations_pane(snap_compare: Any, highlighted: tuple[Library, str]) -> None:
-    library, article_id = highlighted
-    app = BroadsheetApp(library, remember_theme=False)
-
-    async def run_before(pilot: Any) -> None:
-        app.open_article(article_id)
-        await pilot.pause()
-
-    assert snap_compare(app, press=["A", "down", "down"], terminal_size=(140, 30), run_before=run_before)
+    assert snap_compare(app, press=session.keys, terminal_size=session.size, run_before=run_before)

@@ -56,8 +56,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("reader.bottom", "bottom", "End of the article", "reader"),
     ActionSpec("reader.close", "close_reader", "Back to the library", "reader"),
     # highlight mode (the article view in the reader and in every compare column) and annotations pane
-    ActionSpec("reader.highlight_mode", "hl_enter", "Highlight mode: select text to colour, note, tag", "reader"),
-    ActionSpec("app.annotations", "annotations", "Every highlight and note (annotations pane)", "app"),
+    ActionSpec("reader.highlight_mode", "hl_enter", "Highlight mode (select, colour, note)", "reader"),
+    ActionSpec("app.annotations", "annotations", "Annotations: every highlight", "app"),
     ActionSpec("app.export_annotations", "export_annotations", "Export highlights (Markdown, JSON-LD, CSV)", "app"),
     ActionSpec("highlight.leave", "hl_leave", "Leave highlight mode", "highlight"),
     ActionSpec("highlight.mark", "hl_mark", "Start (or drop) a selection at the cursor", "highlight"),

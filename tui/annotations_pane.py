@@ -15,7 +15,6 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
-from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from store import LibraryError
 
@@ -372,15 +371,6 @@ class AnnotationsScreen(Screen[None]):
 class AnnotationsAppMixin:
     """The app's highlight actions (mixed into BroadsheetApp, to keep app.py's edits small)."""
 
-    def _highlight_counts(self: Any) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        try:
-            for annotation in self.library.annotations():
-                counts[annotation.article_id] = counts.get(annotation.article_id, 0) + 1
-        except (AttributeError, LibraryError):
-            pass
-        return counts
-
     def annotations_changed(self: Any, article_ids: Iterable[str] = ()) -> None:
         """After a highlight change: the count cells of those articles' rows (not the whole list,
         which would cost a full redraw per highlight in a big library)."""
@@ -392,9 +382,9 @@ class AnnotationsAppMixin:
                 continue
             pane.highlight_counts[article_id] = count
             try:
-                pane.table.update_cell(f"article:{article_id}", "notes", Text(str(count) if count else ""))
-            except (CellDoesNotExist, RowDoesNotExist, ColumnDoesNotExist):
-                pass  # not shown under the current filter: the count is used when it is
+                pane.update_article(self.library.get(article_id))  # redraws its row if it is shown
+            except (KeyError, LibraryError):
+                pass
 
     def _highlight_scope_widget(self: Any) -> Widget | None:
         """For the palette: the focused article view, else the reader's, put in highlight mode."""

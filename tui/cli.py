@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
+from store import Annotation, Article, ImportReport, Library, LibraryError, Story, __version__, save_text
 from store.paths import LIBRARY_ENV, default_library_path
 
 EXIT_ERROR = 1
@@ -236,6 +236,134 @@ def show_command(state: Context, article_id: str, as_json: bool) -> None:
         out.print(_safe(article.body), soft_wrap=not out.is_terminal)
 
 
+# ------------------------------------------------------------------------------------- stories
+@cli.command("stories")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True,
+              help="tsv: one `origin<TAB>story id` line per article.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stories with their members and evidence as JSON.")
+@click.option("--evidence", is_flag=True, help="Under each story, list the links that put it together.")
+@click.option("--all", "show_all", is_flag=True, help="Also list single-article stories in the table.")
+@click.pass_obj
+def stories_command(state: Context, fmt: str, as_json: bool, evidence: bool, show_all: bool) -> None:
+    """Group the library into stories (reports of one event) and show who shares text with whom."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with _open_for_stories(state) as library:
+        progress = Progress(TextColumn("finding stories"), BarColumn(), TextColumn("{task.description}"),
+                            console=err, transient=True)
+        task = None
+
+        def update(done: int, total: int | None, what: str) -> None:
+            nonlocal task
+            if total is None or total < 2000:
+                return  # a small library is done before a bar would be worth drawing
+            if task is None:
+                progress.start()
+                task = progress.add_task("", total=total)
+            progress.update(task, completed=done, total=total, description=what)
+
+        try:
+            stories = library.stories(evidence=as_json or evidence, progress=update)
+        finally:
+            if task is not None:
+                progress.stop()
+        if fmt == "tsv":
+            lines = []
+            for story in stories:
+                for article_id in story.article_ids:
+                    origin = library.get(article_id).origin.replace("\t", " ").replace("\n", " ")
+                    lines.append(f"{origin}\t{story.id}\n")
+            sys.stdout.write("".join(lines))
+            return
+        if as_json:
+            sys.stdout.write(orjson.dumps([_story_json(library, s) for s in stories],
+                                          option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        _print_stories(library, stories, evidence, show_all)
+
+
+@contextmanager
+def _open_for_stories(state: Context) -> Iterator[Library]:
+    """Writable when possible, so the stories cache is saved; read-only (recomputed) when the app holds the lock."""
+    from store import LibraryLocked
+
+    if state.read_only:
+        with state.open() as library:
+            yield library
+        return
+    try:
+        opened = state.open(write=True)
+        library = opened.__enter__()
+    except LibraryLocked:
+        with state.open() as library:
+            yield library
+        return
+    try:
+        yield library
+    finally:
+        opened.__exit__(None, None, None)
+
+
+def _print_evidence(library: Library, stories: list[Story]) -> None:
+    """Each story as a block: its members (oldest first) and the links that put it together."""
+    for story in stories:
+        head = Text(f"{story.id}  ", style="bold")
+        head.append(f"{len(story.article_ids)} reports  ", style="dim")
+        head.append(story.title, style="bold")
+        out.print(head)
+        titles = {}
+        for article_id in story.article_ids:
+            article = library.get(article_id)
+            titles[article_id] = article.title
+            row = Text("  ")
+            row.append(article.id, style="cyan")
+            row.append(f"  {(article.published or '')[:16]:<16}  ", style="dim")
+            row.append(f"{(article.source or '—')[:20]:<20}  ")
+            row.append(article.title)
+            out.print(row, no_wrap=True, overflow="ellipsis")
+        for link in story.links:
+            style = "yellow" if link.relation == "shares text" else "dim"
+            out.print(Text(f"    ↔ {link.a} · {link.b}: {link.describe()}", style=style))
+        out.print()
+
+
+def _story_json(library: Library, story: Story) -> dict[str, object]:
+    from dataclasses import asdict
+
+    return {"id": story.id, "title": story.title, "size": len(story.article_ids), "sources": list(story.sources),
+            "first_date": story.first_date, "last_date": story.last_date,
+            "articles": [{"id": a.id, "title": a.title, "source": a.source, "published": a.published,
+                          "origin": a.origin} for a in (library.get(i) for i in story.article_ids)],
+            "links": [{**asdict(link), "summary": link.describe()} for link in story.links]}
+
+
+def _print_stories(library: Library, stories: list[Story], evidence: bool, show_all: bool) -> None:
+    shown = [s for s in stories if show_all or len(s.article_ids) > 1]
+    singles = sum(1 for s in stories if len(s.article_ids) == 1)
+    if not shown:
+        out.print(f"no stories of more than one article yet ({plural(singles, 'article')} on their own; --all lists them)")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column, options in (("story", {"no_wrap": True, "style": "dim"}), ("size", {"justify": "right"}),
+                            ("label", {"ratio": 1}), ("outlets", {"max_width": 30}), ("dates", {"no_wrap": True})):
+        table.add_column(column, **options)
+    for story in shown:
+        span = "—"
+        if story.first_date:
+            first, last = story.first_date[:10], (story.last_date or story.first_date)[:10]
+            span = first if first == last else f"{first} – {last}"
+        table.add_row(story.id, str(len(story.article_ids)), _safe(story.title),
+                      _safe(", ".join(story.sources) or "—"), span)
+    if evidence:
+        _print_evidence(library, shown)
+    else:
+        out.print(table)
+    tail = f"{len(shown)} {'story' if len(shown) == 1 else 'stories'}"
+    if singles and not show_all:
+        tail += f"; {plural(singles, 'article')} on their own (--all lists them)"
+    out.print(Text(tail, style="dim"))
+
+
 # ------------------------------------------------------------------------------------- changes
 @cli.command("tag")
 @click.argument("article_ids", nargs=-1, required=True)
@@ -386,6 +514,43 @@ def annotations_command(state: Context, article_ids: tuple[str, ...], story_id: 
         for annotation in found:
             _print_annotation(annotation, titles[annotation.article_id], labels)
         out.print(Text(plural(len(found), "highlight"), style="dim"))
+
+
+@cli.command("annotate")
+@click.argument("article_id")
+@click.argument("quote")
+@click.option("--occurrence", type=click.IntRange(1), default=None, help="Which occurrence, if the text occurs more than once.")
+@click.option("--color", type=click.IntRange(1, 5), default=1, show_default=True, help="Colour 1-5.")
+@click.option("--note", default="", help="A note on the highlight.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.pass_obj
+def annotate_command(state: Context, article_id: str, quote: str, occurrence: int | None, color: int, note: str,
+                     tags: tuple[str, ...]) -> None:
+    """Highlight the passage QUOTE of an article (white space in QUOTE matches any white space)."""
+    from store.annotations import locate
+
+    with state.open(write=True) as library:
+        article = library.get(article_id)
+        start, end = locate(article.body, quote, occurrence)
+        made = library.annotate(article.id, start, end, color=color, note=note, tags=tags)
+        _print_annotation(made, article.title, library.color_labels())
+
+
+@cli.command("reattach")
+@click.argument("annotation_id")
+@click.argument("quote")
+@click.option("--occurrence", type=click.IntRange(1), default=None, help="Which occurrence, if the text occurs more than once.")
+@click.pass_obj
+def reattach_command(state: Context, annotation_id: str, quote: str, occurrence: int | None) -> None:
+    """Put an orphaned (or moved) highlight on the passage QUOTE of its article's current text."""
+    from store.annotations import locate
+
+    with state.open(write=True) as library:
+        annotation = library.annotation(annotation_id)
+        article = library.get(annotation.article_id)
+        start, end = locate(article.body, quote, occurrence)
+        fixed = library.update_annotation(annotation.id, start=start, end=end)
+        _print_annotation(fixed, article.title, library.color_labels())
 
 
 @cli.command("export")

@@ -73,7 +73,7 @@ def bulk_annotations(lib: Library, count: int, rng: random.Random, per_article: 
                 break
         if len(made) == count:
             break
-    lib._notes.write(insert=[a.to_record(a.text_hash) for a in made])
+    lib._notes.write(put=[a.to_record(a.text_hash) for a in made])
     return made
 
 
