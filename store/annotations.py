@@ -1,8 +1,9 @@
 """Highlights and their notes: the record, where it is stored, and the operations on it.
 
 Annotations are small records written often, so they live in their own small TinyDB file,
-`annotations.json` in the library folder (tables "annotations" and "labels"), written atomically
-and fsynced on every change: a highlight is on disk before `Library.annotate` returns.
+`annotations.json` in the library folder (tables "annotations" and "labels"), with a journal of
+the latest saves beside it (store/annotation_book.py): a highlight is on disk (fsynced) before
+`Library.annotate` returns.
 
 Anchors follow store/anchoring.py. Each stored record also remembers the content hash of the
 text it was last checked against ("checked"); an annotation whose article's text has changed
@@ -24,6 +25,7 @@ from .cleaning import clean_line, normalise
 from .errors import BadAnnotation, LibraryError
 
 if TYPE_CHECKING:
+    from .annotation_book import AnnotationBook
     from .library import Library
 
 COLORS = (1, 2, 3, 4, 5)
@@ -149,7 +151,7 @@ def check_span(body: str, start: int, end: int) -> None:
 
 
 # ------------------------------------------------------------------------------- operations
-def _record_of(book: AnnotationBook, annotation_id: str) -> dict[str, Any]:
+def _record_of(book: "AnnotationBook", annotation_id: str) -> dict[str, Any]:
     return book.records[book.resolve(annotation_id)]
 
 

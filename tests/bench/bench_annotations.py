@@ -11,7 +11,8 @@ Figures (the machine has 2 cores; cached libraries from bench_library.cached_lib
       top, words changed inside a third of the quotes, a tenth of the quotes deleted): the pure
       placement time (store.anchoring.place) and the whole re-import of the edited articles
       (add_candidates: bodies, articles.json, re-anchoring and one write of annotations.json).
-  (c) export of 10,000 highlights in each format, and importing that JSON-LD again (all present).
+  (c) export of 10,000 highlights in each format, importing that JSON-LD again (all present), and
+      importing it into the same library with no annotations.
 The existing-annotation sets are made in one bulk write (AnnotationBook.write), not 5,000 fsyncs.
 """
 
@@ -151,16 +152,16 @@ def bench_reanchor(lib: Library, rng: random.Random, count: int = 1000, per_arti
         by_article.setdefault(annotation.article_id, []).append(annotation)
     edited: dict[str, str] = {}
     totals = {"shifted": 0, "edited inside": 0, "deleted": 0}
-    for article_id, annotations in by_article.items():
+    for article_id, marks in by_article.items():
         body = lib.get(article_id).body
-        edited[article_id], kinds = _edit(body, [(a.start, a.end) for a in annotations], rng)
+        edited[article_id], kinds = _edit(body, [(a.start, a.end) for a in marks], rng)
         for key, value in kinds.items():
             totals[key] += value
     started = time.perf_counter()
     states = {"anchored": 0, "moved": 0, "orphaned": 0}
     per_call = []
-    for article_id, annotations in by_article.items():
-        for annotation in annotations:
+    for article_id, marks in by_article.items():
+        for annotation in marks:
             t0 = time.perf_counter()
             placement = place(edited[article_id], Quote(annotation.exact, annotation.prefix, annotation.suffix),
                               annotation.start, annotation.end)
@@ -185,7 +186,7 @@ def bench_reanchor(lib: Library, rng: random.Random, count: int = 1000, per_arti
 
 
 # --------------------------------------------------------------------------- (c) export and import
-def bench_export(lib: Library, rng: random.Random, count: int = 10_000) -> list[Figure]:
+def bench_export(lib: Library, rng: random.Random, count: int = 10_000) -> tuple[list[Figure], str]:
     missing = count - len(lib.annotations())
     if missing > 0:
         bulk_annotations(lib, missing, rng)
@@ -212,7 +213,16 @@ def bench_export(lib: Library, rng: random.Random, count: int = 10_000) -> list[
     listed = lib.annotations()
     figures.append(Figure(f"lib.annotations() with {len(listed)} highlights", "-",
                           f"{(time.perf_counter() - started) * 1000:.0f} ms", None))
-    return figures
+    return figures, exported
+
+
+def bench_import(lib: Library, exported: str) -> list[Figure]:
+    log("(c) importing the JSON-LD into the library without annotations ...")
+    started = time.perf_counter()
+    report = lib.import_annotations(exported)
+    elapsed = time.perf_counter() - started
+    return [Figure("import 10k highlights (JSON-LD) into the same articles, no annotations yet", "-",
+                   f"{elapsed * 1000:.0f} ms ({report.summary()})", None)]
 
 
 def main() -> int:
@@ -231,7 +241,11 @@ def main() -> int:
         figures += bench_save(lib, args.size, args.writes, rng)
     reset_state(folder)
     with Library.open(folder) as lib:
-        figures += bench_export(lib, rng)
+        more, exported = bench_export(lib, rng)
+        figures += more
+    reset_state(folder)
+    with Library.open(folder) as lib:
+        figures += bench_import(lib, exported)
     reset_state(folder)
     # (b) changes articles, so it runs in a library of its own (2,000 articles, built in a few seconds);
     # at 100k the re-import also rewrites articles.json (about 1 s: bench_library.py).
