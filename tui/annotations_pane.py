@@ -372,19 +372,10 @@ class AnnotationsAppMixin:
     """The app's highlight actions (mixed into BroadsheetApp, to keep app.py's edits small)."""
 
     def annotations_changed(self: Any, article_ids: Iterable[str] = ()) -> None:
-        """After a highlight change: the count cells of those articles' rows (not the whole list,
-        which would cost a full redraw per highlight in a big library)."""
-        pane = self.library_pane
+        """After a highlight change: those articles' rows in the library (the count column), redrawn
+        in place by the app's `article_changed`, not the whole list."""
         for article_id in article_ids:
-            try:
-                count = len(self.library.annotations(article_id))
-            except LibraryError:
-                continue
-            pane.highlight_counts[article_id] = count
-            try:
-                pane.update_article(self.library.get(article_id))  # redraws its row if it is shown
-            except (KeyError, LibraryError):
-                pass
+            self.article_changed(article_id)
 
     def _highlight_scope_widget(self: Any) -> Widget | None:
         """For the palette: the focused article view, else the reader's, put in highlight mode."""

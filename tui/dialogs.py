@@ -53,7 +53,7 @@ class TagDialog(ModalScreen[tuple[list[str], list[str]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.article_title, style="bold"))
-            yield Static(Text("tags: " + (", ".join(self.tags) or "(none)"), style="dim"))
+            yield Static(plain("tags: " + (", ".join(self.tags) or "(none)"), style="dim"))
             yield Input(placeholder="tag, other tag, -tag to remove", id="tag-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -170,7 +170,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(self.help_title, style="bold"))
             with VerticalScroll():
                 yield Static(table)
-            yield Static(Text("Esc closes · Ctrl+P lists every action", style="dim"))
+            yield Static(Text("Esc closes · ↑ ↓ scroll · Ctrl+P lists every action", style="dim"))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
