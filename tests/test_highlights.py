@@ -526,3 +526,16 @@ async def test_double_click_selects_a_word_and_random_moves_keep_the_selection_c
             assert spans == ([(start, end)] if end > start else [])
             row = view.offset_to_row(view.cursor)
             assert view.top_row <= row < view.top_row + view.visible_height  # the cursor stays in view
+
+
+async def test_the_selection_is_drawn_over_layers_set_after_it(library: Library) -> None:
+    from tui.highlight_mode import SELECTION_STYLE
+
+    app = RecordingApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        view = await open_first(app, pilot)
+        await pilot.press("v", "w")
+        view.set_spans("compare-shared", [(0, 40, "on dark_green")])  # a pane's own layer, set later
+        strip = view.render_line(view.offset_to_row(0) - view.top_row)
+        first = next(segment for segment in strip if segment.text.strip())
+        assert first.style.bgcolor == SELECTION_STYLE.bgcolor

@@ -49,7 +49,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .highlight_mode import HighlightModeMixin
+from .highlight_mode import SELECTION_LAYER, HighlightModeMixin
 from .keymap import bindings_for, default_keymap
 
 __all__ = ["ArticleView", "paragraph_starts", "sanitize", "wrap_text"]
@@ -644,6 +644,9 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
             if end > start
         ]
         self._layers[layer] = _Layer(items)
+        if layer != SELECTION_LAYER and SELECTION_LAYER in self._layers:
+            # the selection stays on top of every layer, even one first set after it
+            self._layers[SELECTION_LAYER] = self._layers.pop(SELECTION_LAYER)
         self._spans_changed()
 
     def clear_spans(self, layer: str) -> None:
