@@ -566,3 +566,20 @@ async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: 
         app.article_changed(article.id)
         await pilot.pause()
         assert pane.table.row_plain(row)[-1].strip() == "2"
+
+
+async def test_a_maximised_reader_stays_visible_when_the_terminal_narrows(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "ctrl+l")
+        await pilot.pause()
+        assert app.reader_pane.display and not app.library_pane.display
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert app.reader_pane.display and not app.library_pane.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.library_pane.display and not app.reader_pane.display
+        await pilot.resize_terminal(*WIDE)
+        await pilot.pause()
+        assert app.library_pane.display and app.reader_pane.display

@@ -125,7 +125,7 @@ class BroadsheetApp(App[None]):
                                "make the window larger\n(q quits).", justify="center"))
         if self.narrow:
             library.display = self.showing == "library"
-            reader.display = self.showing == "reader"
+            reader.display = not library.display  # "reader" or the wide layout's "reader-only"
         else:
             library.display = self.showing != "reader-only"
             reader.display = True
