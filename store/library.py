@@ -291,26 +291,28 @@ class Library:
 
     def stories(self, *, evidence: bool = True, progress: ProgressCallback | None = None) -> list[Story]:
         """Every article in exactly one story (singletons too), biggest first. Computed on demand,
-        incrementally since the last call (or the cache in stories.npz); `evidence=False` skips the
-        per-pair shares-text evidence (links empty), which is what grouping a list needs."""
+        incrementally since the last call (or the cache in stories.npz); `evidence=False` leaves
+        out the per-pair evidence (links empty), which is what grouping a list needs. story() and
+        story_of() compute the evidence of their one story only."""
         return self._story_book.stories(self._story_infos(), evidence=evidence, progress=progress)
 
     def story_of(self, article_id: str, *, evidence: bool = True) -> Story:
         """The story an article belongs to. Raises UnknownArticle for unknown ids."""
         resolved = self.resolve(article_id)
-        self.stories(evidence=evidence)
-        return self._story_book.story_of(resolved)
+        self.stories(evidence=False)
+        return self._story_book.story_of(resolved, evidence)
 
     def story(self, story_id: str, *, evidence: bool = True) -> Story:
         """The story with this id or unique id prefix (at least 4 characters). KeyError if none."""
-        self.stories(evidence=evidence)
-        return self._story_book.story(story_id)
+        self.stories(evidence=False)
+        return self._story_book.story(story_id, evidence)
 
     def stories_are_quick(self) -> bool:
-        """Whether stories() answers in well under a second: a small library, or a cached index."""
-        return len(self._records) <= 2000 or \
-            (self._story_book_instance is not None and self._story_book_instance.index is not None) or \
-            (self.path / "stories.npz").exists()
+        """Whether stories() answers in well under a second: a small library, or an index already
+        in memory with few articles to add or drop (the app does not block on a full build, and
+        asking does not load the clustering code)."""
+        book = self._story_book_instance
+        return len(self._records) <= 2000 or (book is not None and book.pending(self._records.keys()) <= 500)
 
     def _story_infos(self) -> list[ArticleInfo]:
         from .stories import ArticleInfo
