@@ -14,6 +14,8 @@ from .atomic import save_text
 from .export import AnnotationImportReport
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
+from .query import Query, QueryError, fold, parse_query
+from .search import SearchHit, SearchIndex, SearchResults
 
 __version__ = "0.1.0"
 
@@ -21,6 +23,7 @@ __all__ = [
     "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ImportOutcome",
     "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked", "ReadOnlyLibrary", "ReanchorSummary",
     "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
+    "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
 ]
 
 

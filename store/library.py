@@ -45,6 +45,7 @@ from .storage import AtomicJSONStorage, Tables, parse_library_file
 
 if TYPE_CHECKING:
     from .stories import ArticleInfo, Story, StoryBook
+    from .search import SearchHit, SearchIndex, SearchResults
 
 META_FILE = "meta.json"
 ARTICLES_FILE = "articles.json"
@@ -274,6 +275,25 @@ class Library:
         self._record_doc[record["id"]] = doc_id
         self._by_hash[record["content_hash"]] = record["id"]
         self._by_origin[record["origin"]] = record["id"]
+
+    # ----------------------------------------------------------------- searching (store/search.py)
+    def search_index(self) -> "SearchIndex":
+        """The library's search index, created on first use; `ensure_built()` builds it (the app
+        does that in a background thread). It follows the library's changes by itself."""
+        index = getattr(self, "_search_index", None)
+        if index is None:
+            from .search import SearchIndex
+            index = self._search_index = SearchIndex(self)
+        return index
+
+    def search(self, query: str, limit: int = 20) -> "list[SearchHit]":
+        """Ranked articles for a query (words, "phrases", filters; see store/query.py). Raises
+        QueryError (a LibraryError) for an unknown filter or a bad value."""
+        return self.search_index().search(query, limit).hits
+
+    def search_results(self, query: str, limit: int = 20) -> "SearchResults":
+        """Like `search`, with the number of matches, the time taken and the words matched."""
+        return self.search_index().search(query, limit)
 
     def _notify(self) -> None:
         for listener in self.changed_listeners:

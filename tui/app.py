@@ -13,11 +13,12 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
-from store import Article, ImportReport, Library, LibraryError, LibraryLocked
+from store import Article, ImportReport, Library, LibraryError, LibraryLocked, SearchHit
 from store.demo import demo_files
 from store.records import ProgressCallback
 
 from .actions import ACTIONS, ACTIONS_BY_ID
+from .annotations_pane import ANNOTATION_DIALOGS, AnnotationsAppMixin
 from .commands import ActionCommands
 from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display_keys, effective_keymap, \
@@ -25,6 +26,7 @@ from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display
 from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
 from .safe_text import plain
+from .search_pane import SearchScreen
 
 if TYPE_CHECKING:
     from store import Story
@@ -38,7 +40,7 @@ class _Closing(Exception):
     """Raised from a progress callback to stop background work when the app exits."""
 
 
-class BroadsheetApp(App[None]):
+class BroadsheetApp(AnnotationsAppMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "broadsheet"
     BINDINGS = bindings_for("app", default_keymap())
@@ -64,6 +66,7 @@ class BroadsheetApp(App[None]):
         self._stories_loading = False
         self._stories_hint_shown = False
         self._quitting = False  # set on exit: background work stops at its next progress report
+        self._last_query = ""  # the search pane opens on the last query
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -352,6 +355,21 @@ class BroadsheetApp(App[None]):
             return
         self.push_screen(ImportDialog(), lambda report: self.refresh_library())
 
+    # ------------------------------------------------------------------ search (tui/search_pane.py)
+    def action_search(self) -> None:
+        if isinstance(self.screen, SearchScreen):
+            return
+        screen = SearchScreen(self.library, self._last_query)
+        self.push_screen(screen, lambda hit: self._search_closed(screen, hit))
+
+    def _search_closed(self, screen: SearchScreen, hit: SearchHit | None) -> None:
+        self._last_query = screen.query_text
+        if hit is None:
+            return
+        self.open_article(hit.article_id)
+        if self.reader_pane.article and self.reader_pane.article.id == hit.article_id:
+            self.reader_pane.view.show_search_hits(list(hit.spans), hit.offset if hit.offset >= 0 else 0)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "add-demo":
             if self._write(lambda: self.library.import_paths(demo_files(), tags=["demo"]), "Added the demo articles."):
@@ -375,6 +393,8 @@ class BroadsheetApp(App[None]):
         """The key scope of the focused widget and the widget that handles it: the nearest of the
         focused widget and its ancestors with a `KEY_SCOPE` (each pane's key handler declares one)."""
         node = self.focused
+        if getattr(node, "highlighting", False):  # an article view in highlight mode
+            return "highlight", node
         while node is not None:
             scope = getattr(node, "KEY_SCOPE", None)
             if isinstance(scope, str) and isinstance(node, Widget):
@@ -385,6 +405,8 @@ class BroadsheetApp(App[None]):
     def scope_widget(self, scope: str) -> Widget | None:
         """The widget on the current screen that handles a scope's actions, focused for them.
         Library and reader are brought into view first (a narrow layout shows one at a time)."""
+        if scope == "highlight":
+            return self._highlight_scope_widget()
         if scope == "library":
             self.action_focus_library()
             return self.library_pane.table
@@ -439,7 +461,8 @@ class BroadsheetApp(App[None]):
 
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
-        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen)):
+        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
+                                                           SearchScreen, *ANNOTATION_DIALOGS)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)
