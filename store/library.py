@@ -334,6 +334,11 @@ class Library:
         book = self._story_book_instance
         return len(self._records) <= 2000 or (book is not None and book.pending(self._records.keys()) <= 500)
 
+    def stories_cached(self) -> bool:
+        """Whether a stories index was saved (by `broadsheet stories` or an earlier session).
+        Loading it takes about 2 s at 10k articles; building one, a minute or more."""
+        return (self.path / "stories.npz").exists()  # stories.CACHE_FILE, named here to not import numpy
+
     def _story_infos(self) -> list[ArticleInfo]:
         from .stories import ArticleInfo
 

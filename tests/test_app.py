@@ -567,23 +567,73 @@ async def test_a_large_librarys_stories_load_after_the_first_frame(library: Libr
     import tui.app
 
     monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: True)
     app = make_app(library)
     async with app.run_test(size=WIDE) as pilot:
         table = app.library_pane.table
+        await pilot.pause()  # the worker starts after the first frame
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert app._stories_loaded
         assert any(key.startswith("group:") for key in table.row_keys)
         selected = app.library_pane.selected
         app.refresh_library()  # later refreshes group at once (stories are in memory now)
         assert any(key.startswith("group:") for key in table.row_keys)
         assert app.library_pane.selected == selected
 
-    first_frame: list[list[str]] = []
-    monkeypatch.setattr(BroadsheetApp, "_load_stories", lambda self: first_frame.append(self.library_pane.table.row_keys))
+    monkeypatch.setattr(BroadsheetApp, "_load_stories", lambda self: None)
     app = make_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+
+
+async def test_a_large_library_without_a_stories_index_is_not_clustered_by_the_app(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the index would starve the interface for a minute: the app says how to build it."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: False)
+    monkeypatch.setattr(Library, "stories", lambda self, **kwargs: pytest.fail("clustered in the app"))
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert not app.workers
+        assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+        assert any("broadsheet stories" in n.message for n in app._notifications)
+
+
+async def test_quitting_stops_background_story_loading(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python waits for worker threads at exit: the load must stop at its next progress report."""
+    import threading
+
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: True)
+    reports: list[str] = []
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_stories(self: Library, *, evidence: bool = True, progress: Any = None) -> list[Any]:
+        started.set()
+        try:
+            for step in range(1000):  # a long build that reports progress
+                progress(step, 1000, "matching articles")
+                reports.append("step")
+                threading.Event().wait(0.01)
+            return []
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(Library, "stories", slow_stories)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert started.wait(5)
+        await pilot.press("q")
+    assert finished.wait(5)
+    assert len(reports) < 100
 
 
 async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: Library) -> None:
@@ -598,3 +648,20 @@ async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: 
         app.article_changed(article.id)
         await pilot.pause()
         assert pane.table.row_plain(row)[-1].strip() == "2"
+
+
+async def test_a_maximised_reader_stays_visible_when_the_terminal_narrows(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "ctrl+l")
+        await pilot.pause()
+        assert app.reader_pane.display and not app.library_pane.display
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert app.reader_pane.display and not app.library_pane.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.library_pane.display and not app.reader_pane.display
+        await pilot.resize_terminal(*WIDE)
+        await pilot.pause()
+        assert app.library_pane.display and app.reader_pane.display

@@ -37,6 +37,10 @@ STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick en
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
+class _Closing(Exception):
+    """Raised from a progress callback to stop background work when the app exits."""
+
+
 class BroadsheetApp(AnnotationsAppMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "broadsheet"
@@ -61,6 +65,8 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self._height = 0
         self._stories_loaded = False  # stories() has answered once in this session (later calls are quick)
         self._stories_loading = False
+        self._stories_hint_shown = False
+        self._quitting = False  # set on exit: background work stops at its next progress report
         self._last_query = ""  # the search pane opens on the last query
 
     # ------------------------------------------------------------------ layout
@@ -129,7 +135,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
                                "make the window larger\n(q quits).", justify="center"))
         if self.narrow:
             library.display = self.showing == "library"
-            reader.display = self.showing == "reader"
+            reader.display = not library.display  # "reader" or the wide layout's "reader-only"
         else:
             library.display = self.showing != "reader-only"
             reader.display = True
@@ -140,15 +146,24 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self.library_pane.show(self.library.articles(), keep=keep, stories=self._stories_at_hand())
 
     def _stories_at_hand(self) -> list[Story] | None:
-        """Stories to group the list by, when they come quickly. In a large library the first
-        load or clustering (about 2 s at 10k articles with the stories.npz cache) runs in a worker
-        after the first frame: the list regroups when it is done. Later calls are incremental."""
+        """Stories to group the list by, when they come quickly. In a large library whose stories
+        index is cached, its first load (about 2 s at 10k articles) runs in a worker after the first
+        frame and the list regroups when it is done; later calls are incremental. A large library
+        without the cache stays ungrouped: building the index takes a minute or more at 10k, and
+        in a thread it would starve the interface (numpy holds the GIL: 2 s per key press) and
+        hold up quitting. `broadsheet stories` builds it."""
         try:
             if self.library.stories_are_quick() and (self._stories_loaded
                                                      or len(self.library) <= STORIES_IN_FOREGROUND):
                 stories = self.library.stories(evidence=False)
                 self._stories_loaded = True
                 return stories
+            if not self.library.stories_cached():
+                if not self._stories_hint_shown:
+                    self._stories_hint_shown = True
+                    self.notify("To group this library by story, run `broadsheet stories` once "
+                                "(it builds the index the app then loads).", timeout=8)
+                return None
         except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
             return None
         if not self._stories_loading:
@@ -158,9 +173,14 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
 
     @work(thread=True, group="stories")
     def _load_stories(self) -> None:
+        def stop_when_closing(done: int, total: int | None, what: str) -> None:
+            # Python waits for worker threads before it exits: quitting must not wait for clustering
+            if self._quitting:
+                raise _Closing()
+
         try:
-            self.library.stories(evidence=False)
-        except Exception:  # noqa: BLE001 - as above: the list stays ungrouped
+            self.library.stories(evidence=False, progress=stop_when_closing)
+        except Exception:  # noqa: BLE001 - as above: the list stays ungrouped (or the app is closing)
             return
         finally:
             self._stories_loading = False
@@ -360,6 +380,10 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
     async def action_quit(self) -> None:
         self._save_position()
         self.exit()
+
+    def exit(self, *args: object, **kwargs: object) -> None:
+        self._quitting = True
+        super().exit(*args, **kwargs)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ keys, help, palette
     def keys_for(self, action_id: str) -> str:
