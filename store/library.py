@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import filelock
@@ -32,6 +32,9 @@ from .cleaning import clean_line, clean_text, word_count
 from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
 from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
+if TYPE_CHECKING:
+    from .comparison import Comparison
+
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
 
@@ -207,6 +210,13 @@ class Library:
             if len(matches) > 1:
                 raise UnknownArticle(f"{article_id!r} matches {len(matches)} articles; give more of the id")
         raise UnknownArticle(f"no article with id {article_id!r}")
+
+    def compare(self, article_ids: list[str], *, coverage: bool | None = None) -> "Comparison":
+        """Align the reports pairwise (2 or 3 side by side; any number for the coverage view, which
+        is computed for more than three or when `coverage` is True). UnknownArticle for a bad id."""
+        from .comparison import compare_articles
+
+        return compare_articles(self, list(article_ids), coverage=coverage)
 
     def body(self, article_id: str) -> str:
         return self._bodies.read(self._records[self.resolve(article_id)]["content_hash"])
