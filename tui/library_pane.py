@@ -103,6 +103,12 @@ class ArticleTable(DataTable[Text], inherit_bindings=False):
     def action_undo_delete(self) -> None:
         self.app.library_undo_delete()  # type: ignore[attr-defined]
 
+    def action_pick(self) -> None:
+        self.app.library_pick(self.pane.selected)  # type: ignore[attr-defined]
+
+    def action_compare(self) -> None:
+        self.app.library_compare(self.pane.selected)  # type: ignore[attr-defined]
+
     def action_cycle_filter(self) -> None:
         self.pane.cycle("filter")
 
@@ -138,6 +144,7 @@ class LibraryPane(Vertical):
         self._articles: list[Article] = []
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
+        self.picked: list[str] = []  # articles picked for comparison, in the order picked
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-status")
@@ -202,7 +209,10 @@ class LibraryPane(Vertical):
                 style = "" if article.read else "bold"
                 flags = ("★" if article.starred else " ") + (" " if article.read else "●")
                 count = self.highlight_counts.get(article.id, 0)
-                table.add_row(plain(article.title, style=style), plain(article.source or "—", style="dim"),
+                title = plain(article.title, style=style)
+                if article.id in self.picked:
+                    title = Text.assemble((f"◆{self.picked.index(article.id) + 1} ", "bold $accent"), title)
+                table.add_row(title, plain(article.source or "—", style="dim"),
                               Text((article.date or "")[:10]), Text(str(article.word_count), justify="right"),
                               Text(flags, style="yellow"), Text(str(count) if count else ""), key=row)
                 shown += 1
@@ -217,6 +227,8 @@ class LibraryPane(Vertical):
         parts = [f"{shown} of {len(self._articles)} articles", f"sort: {view.sort}", f"show: {view.filter}",
                  f"group: {view.group}"]
         status = Text(" · ".join(parts), style="dim")
+        if self.picked:
+            status.append(f"  ◆ {len(self.picked)} picked to compare", style="bold")
         if view.text:
             status.append("  filter: ", style="dim")
             status.append(view.text)
