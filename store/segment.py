@@ -43,6 +43,8 @@ inc corp co ltd llc bros plc dept univ assn ave blvd rd mt ft no nos vol vols fi
 vs etc al ca cf eg ie op pp
 """.split())
 
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "fig", "op", "pp"})
+
 # Words that usually start a sentence: after "U.S." they mean the sentence ended there.
 SENTENCE_STARTERS = frozenset("""
 the a an it its he she they we i you this that these those there but and or so yet in on at for
@@ -82,6 +84,8 @@ def _is_boundary(line: str, end_at: int, next_at: int) -> bool:
         return bool(next_word and next_word.group(1).lower() in SENTENCE_STARTERS)
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "J. Smith"
+    if bare in _NUMBER_ABBREVIATIONS:  # "No. 1" but "said no. Then"
+        return not following.isdigit()
     return bare not in ABBREVIATIONS
 
 
