@@ -174,7 +174,9 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
     targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView}
-    for spec in ACTIONS:
+    # the compare and coverage scopes live on their own screens: tests/test_compare.py presses theirs
+    specs = [spec for spec in ACTIONS if spec.scope in targets]
+    for spec in specs:
         def record(*_: Any, _id: str = spec.id) -> None:
             calls.append(_id)
         monkeypatch.setattr(targets[spec.scope], f"action_{spec.action}", record)
@@ -182,7 +184,7 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
     async with app.run_test(size=WIDE) as pilot:
         app.open_article(library.articles()[0].id)
         await pilot.pause()
-        for spec in ACTIONS:
+        for spec in specs:
             for key in keymap.keys[spec.id]:
                 focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
                 focus.focus()

@@ -158,7 +158,7 @@ class CompareScreen(Screen[None]):
             if position:
                 text.append("\n")
             if len(self.articles) > 2:
-                text.append(f"{'ABC'[self.ids.index(id_a)]} vs {'ABC'[self.ids.index(id_b)]}: ", style="bold $accent")
+                text.append(f"{'ABC'[self.ids.index(id_a)]} vs {'ABC'[self.ids.index(id_b)]}: ", style="bold")
             text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)]))
             for diff in self.comparison.pairs[(id_a, id_b)].figures:
                 text.append("\n  figures differ? ", style="bold")
@@ -266,6 +266,11 @@ class CompareScreen(Screen[None]):
         top = view.top_offset
         ends = [end for _, end in shared]
         first = bisect_right(ends, top)
+        # the passage under the cursor, if it is on screen, is the one to level (after a jump)
+        at_cursor = bisect_right(ends, view.cursor)
+        if (at_cursor < len(shared) and shared[at_cursor][0] <= view.cursor
+                and top_row <= view.offset_to_row(view.cursor) < top_row + view.visible_height):
+            first = at_cursor
         self._syncing = True
         try:
             for other in self.columns:

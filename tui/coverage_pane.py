@@ -59,7 +59,7 @@ class CoverageScreen(Screen[None]):
             text.append_text(plain(label(article, 40)))
             text.append(f" — {len(self.comparison.only_here(article.id))} passages only here", style="dim")
             if article.id in self.picked:
-                text.append("  ✓ picked", style="bold $accent")
+                text.append("  ✓ picked", style="bold reverse")
             text.append("\n")
         text.append("Move to a report's column and pick it; pick a second to open the pair side by side.",
                     style="dim")
