@@ -7,18 +7,35 @@
             print(article.id, article.title)
 """
 
-from .errors import (LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, StorageWriteError,
-                     UnknownArticle)
+from .annotations import DEFAULT_LABELS, Annotation, ReanchorSummary
+from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, StorageWriteError,
+                     UnknownAnnotation, UnknownArticle)
+from .atomic import save_text
+from .export import AnnotationImportReport
 from .alignment import AlignedPair, FigureDiff, PairAlignment, SharedQuote, align_texts
 from .comparison import Comparison, CoverageGroup, PairHeader
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
+from .query import Query, QueryError, fold, parse_query
+from .search import SearchHit, SearchIndex, SearchResults
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ImportOutcome",
+    "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked", "ReadOnlyLibrary", "ReanchorSummary",
+    "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
+    "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
     "AlignedPair", "Comparison", "CoverageGroup", "FigureDiff", "PairAlignment", "PairHeader", "SharedQuote",
     "align_texts",
-    "Article", "Candidate", "ImportOutcome", "ImportReport", "Library", "LibraryCorrupt", "LibraryError",
-    "LibraryLocked", "ReadOnlyLibrary", "StorageWriteError", "UnknownArticle", "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # story records live with the clustering code, which needs numpy and scipy (~0.25 s to import):
+    # loaded on first use, so opening the app or a quick command does not pay for it
+    if name in ("Story", "StoryLink"):
+        from . import stories
+
+        return getattr(stories, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

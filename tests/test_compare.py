@@ -258,38 +258,5 @@ async def test_every_compare_and_coverage_key_runs_its_action(library: Library, 
                 assert calls == [spec.id], f"{name}: {key!r} should run {spec.id}, ran {calls}"
 
 
-# ----------------------------------------------------------------------------- snapshots
-def _snapshot_app(tmp_path: Path, seeds: list[str]) -> BroadsheetApp:
-    library = Library.open(tmp_path / "snaplib")
-    library.import_paths(demo_files())
-    ids = ids_by_seed(library)
-    app = BroadsheetApp(library, remember_theme=False)
-    app.library_pane_picks = [ids[s] for s in seeds]  # type: ignore[attr-defined]
-    return app
-
-
-async def _open_picked(pilot) -> None:  # type: ignore[no-untyped-def]
-    app = pilot.app
-    app.library_pane.picked.extend(app.library_pane_picks)
-    app.refresh_library()
-    await pilot.press("c")
-    await pilot.pause()
-    for widget in app.screen.query("*"):
-        if hasattr(widget, "cursor_blink"):
-            widget.cursor_blink = False
-
-
-def test_snapshot_seed_000_vs_001(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = _snapshot_app(tmp_path, ["000", "001"])
-    try:
-        assert snap_compare(app, terminal_size=WIDE, run_before=_open_picked)
-    finally:
-        app.library.close()
-
-
-def test_snapshot_seed_story_coverage(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = _snapshot_app(tmp_path, ["000", "001", "002", "003", "004"])
-    try:
-        assert snap_compare(app, terminal_size=WIDE, run_before=_open_picked)
-    finally:
-        app.library.close()
+# Snapshots of seed 000 vs 001 and of the seed story's coverage view: the "compare",
+# "coverage" and "narrow-compare" sessions of tests/test_snapshots.py (tui/screenshots.py).

@@ -53,7 +53,7 @@ class TagDialog(ModalScreen[tuple[list[str], list[str]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.article_title, style="bold"))
-            yield Static(Text("tags: " + (", ".join(self.tags) or "(none)"), style="dim"))
+            yield Static(plain("tags: " + (", ".join(self.tags) or "(none)"), style="dim"))
             yield Input(placeholder="tag, other tag, -tag to remove", id="tag-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -126,8 +126,12 @@ class ImportDialog(ModalScreen[ImportReport | None]):
         self.query_one(ProgressBar).update(total=1, progress=1)
         self.query_one("#import-current", Static).update(Text(report.summary(), style="bold"))
         log = Text()
-        for outcome in report.refused + report.updated + [o for o in report.added if o.message]:
-            log.append(f"{outcome.status:>8}  ", style="red" if outcome.status == "refused" else "yellow")
+        # what did not simply go in is listed, refusals first: the user can fix those
+        listed = report.refused + report.skipped + [o for o in report.outcomes if o.status == "duplicate"] + report.updated + \
+            [o for o in report.added if o.message]
+        colours = {"refused": "red", "skipped": "yellow", "duplicate": "dim"}
+        for outcome in listed:
+            log.append(f"{outcome.status:>9}  ", style=colours.get(outcome.status, "cyan"))
             log.append_text(plain(outcome.origin))
             if outcome.message:
                 log.append_text(plain(f": {outcome.message}"))
@@ -166,7 +170,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(self.help_title, style="bold"))
             with VerticalScroll():
                 yield Static(table)
-            yield Static(Text("Esc closes · Ctrl+P lists every action", style="dim"))
+            yield Static(Text("Esc closes · ↑ ↓ scroll · Ctrl+P lists every action", style="dim"))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
