@@ -120,9 +120,15 @@ async def test_pick_and_compare_from_the_library(library: Library) -> None:
     ids = ids_by_seed(library)
     app = make_app(library)
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("c")  # nothing picked, no stories: a hint, no screen
+        await pilot.press("c")  # nothing picked: the selected article's story, if it has other reports
         await pilot.pause()
-        assert not isinstance(app.screen, CompareScreen)
+        story = library.story_of(app.library_pane.selected.id)
+        if len(story.article_ids) >= 2:
+            assert isinstance(app.screen, CompareScreen if len(story.article_ids) <= 3 else CoverageScreen)
+            assert {a.id for a in app.screen.comparison.articles} == set(story.article_ids)
+            await pilot.press("escape")
+            await pilot.pause()
+        assert not isinstance(app.screen, (CompareScreen, CoverageScreen))
         table = app.library_pane.table
         for row in range(table.row_count):
             table.move_cursor(row=row)
