@@ -25,6 +25,7 @@ How (see FACTS.md "Aligning two reports"):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy
@@ -172,21 +173,39 @@ class _Side:
         self.symbols: list[str] = []  # content words as one symbol each
         self.boilerplate: list[bool] = []
         self.stems: list[frozenset[str]] = []
+        # one pass over the body for words and figures, sliced per sentence (far cheaper than per sentence)
+        all_words = self.all_words = words(body)
+        word_starts = self.word_starts = [start for start, _, _ in all_words]
+        all_figures = figures(body)
+        figure_starts = [f.start for f in all_figures]
+        self.figures: list[list[Figure]] = []
+        line_is_furniture: dict[int, bool] = {}
         for sentence in self.sentences:
-            sentence_words = words(body, sentence.start, sentence.end)
+            lo, hi = bisect_left(word_starts, sentence.start), bisect_left(word_starts, sentence.end)
+            sentence_words = all_words[lo:hi]
             self.words.append(sentence_words)
-            furniture = is_boilerplate(sentence.text, boilerplate) or is_boilerplate(
-                _line_of(body, sentence.start), boilerplate)
-            self.boilerplate.append(furniture)
-            content = [w for _, _, w in sentence_words if w not in STOPWORDS and not w.isdigit()]
+            lo, hi = bisect_left(figure_starts, sentence.start), bisect_left(figure_starts, sentence.end)
+            self.figures.append(all_figures[lo:hi])
+            line_start = body.rfind("\n", 0, sentence.start) + 1
+            furniture_line = line_is_furniture.get(line_start)
+            if furniture_line is None:
+                furniture_line = line_is_furniture[line_start] = is_boilerplate(_line_of(body, sentence.start),
+                                                                                 boilerplate)
+            self.boilerplate.append(furniture_line or is_boilerplate(sentence.text, boilerplate))
             symbols = []
-            for word in content:
+            stems = set()
+            for _, _, word in sentence_words:
+                if word in STOPWORDS or word.isdigit():
+                    continue
                 symbol = vocabulary.get(word)
                 if symbol is None:
                     symbol = vocabulary[word] = chr(0x10000 + len(vocabulary))
                 symbols.append(symbol)
+                if len(word) >= 4 and word.isalpha():
+                    stems.add(word[:5])
             self.symbols.append("".join(symbols))
-            self.stems.append(frozenset(w[:5] for w in content if len(w) >= 4 and w.isalpha()))
+            self.stems.append(frozenset(stems))
+        self.word_sets = [frozenset(w for _, _, w in sentence_words) for sentence_words in self.words]
         self.eligible = [i for i, s in enumerate(self.symbols)
                          if not self.boilerplate[i] and len(s) >= 2 and len(self.words[i]) >= 3]
         self.counted = [i for i in range(len(self.sentences))
@@ -354,15 +373,15 @@ def _shared_quotes(side_a: _Side, side_b: _Side) -> list[SharedQuote]:
     for origin, other, folded_other, flip in ((side_a, side_b, folded_b, False),
                                               (side_b, side_a, _fold(side_a.body), True)):
         for quote in quotes(origin.body, MIN_QUOTE_WORDS):
-            quote_words = {w for _, _, w in words(origin.body, quote.start, quote.end) if w not in STOPWORDS}
+            lo, hi = bisect_left(origin.word_starts, quote.start), bisect_left(origin.word_starts, quote.end)
+            quote_words = {w for _, _, w in origin.all_words[lo:hi] if w not in STOPWORDS}
             if len(quote_words) < 2:
                 continue
             best: tuple[float, Span] | None = None
             for index in range(len(other.sentences)):
                 if other.boilerplate[index]:
                     continue
-                sentence_words = {w for _, _, w in other.words[index]}
-                if len(quote_words & sentence_words) < 0.6 * len(quote_words):
+                if len(quote_words & other.word_sets[index]) < 0.6 * len(quote_words):
                     continue
                 start, end = other.span(index)
                 # the quote may run over two sentences of the other report: look at this one and the next
@@ -398,8 +417,7 @@ def _differing(figs_a: list[Figure], figs_b: list[Figure]) -> list[tuple[Figure,
 
 
 def _figure_diffs(side_a: _Side, side_b: _Side, pairs: list[tuple[int, int]]) -> list[FigureDiff]:
-    figs_a = [figures(side_a.body, s.start, s.end) for s in side_a.sentences]
-    figs_b = [figures(side_b.body, s.start, s.end) for s in side_b.sentences]
+    figs_a, figs_b = side_a.figures, side_b.figures
     result: list[FigureDiff] = []
     used_a: set[int] = set()
     used_b: set[int] = set()

@@ -81,6 +81,7 @@ class CompareScreen(Screen[None]):
 
     DEFAULT_CSS = """
     CompareScreen #compare-top { height: auto; max-height: 40%; border-bottom: solid $primary; }
+    CompareScreen.-narrow #compare-top { max-height: 30%; }
     CompareScreen #compare-header { height: auto; padding: 0 1; }
     CompareScreen #compare-columns { height: 1fr; }
     CompareScreen .compare-col { width: 1fr; border-left: solid $primary-darken-2; }
@@ -138,6 +139,7 @@ class CompareScreen(Screen[None]):
 
     def _apply_narrow(self, width: int | None = None) -> None:
         narrow = (width or self.app.size.width) < NARROW_WIDTH
+        self.set_class(narrow, "-narrow")
         for index in range(len(self.articles)):
             self.query_one(f"#compare-col-{index}").display = not narrow or index == self._focused_index
 

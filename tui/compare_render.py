@@ -31,7 +31,7 @@ def header_text(a: Article, b: Article, header: PairHeader) -> Text:
     text.append("A ", style="bold")
     text.append_text(plain(label(a, 40)))
     text.append(f": {percent(header.share_a)} found in B", style="dim")
-    text.append("   B ", style="bold")
+    text.append("\nB ", style="bold")
     text.append_text(plain(label(b, 40)))
     text.append(f": {percent(header.share_b)} found in A\n", style="dim")
     dates = f"published {(header.published_a or '?')[:16]} / {(header.published_b or '?')[:16]}"
