@@ -67,15 +67,18 @@ class CoverageScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(CoverageTable)
-        table.add_column(Text("Passage"), key="passage", width=PASSAGE_WIDTH)
+        # the passage column takes what the report columns (3 cells + padding each) leave
+        width = max(PASSAGE_WIDTH // 2, self.app.size.width - 5 * len(self.ids) - 16 - 2 * 2 - 4)
+        self._passage_width = width
+        table.add_column(Text("Passage"), key="passage", width=width)
         for index, article_id in enumerate(self.ids):
             table.add_column(Text(str(index + 1), justify="center"), key=article_id, width=3)
         table.add_column(Text("Carried by"), key="count", width=16)
         total = len(self.ids)
         for group in self.comparison.coverage:
             passage = visible(group.text)
-            if len(passage) > PASSAGE_WIDTH:
-                passage = passage[: PASSAGE_WIDTH - 1] + "…"
+            if len(passage) > width:
+                passage = passage[: width - 1] + "…"
             cells = [Text("●", style="bold $success", justify="center") if group.carried_by(i)
                      else Text("·", style="dim", justify="center") for i in self.ids]
             count = len(group.members)
