@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Comparison", "CoverageGroup", "PairHeader", "compare_articles"]
 
-BOILERPLATE_SAMPLE = 3000  # libraries up to this size are scanned for lines an outlet repeats
+PER_SOURCE = 200  # newest articles per outlet scanned for the lines that outlet repeats
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def compare_articles(library: "Library", article_ids: list[str], *, coverage: bo
     if len(ids) < 2:
         raise LibraryError("compare needs at least two articles")
     articles = tuple(library.get(article_id) for article_id in ids)
-    furniture = library_boilerplate(library)
+    furniture = library_boilerplate(library, articles)
     pairs: dict[tuple[str, str], PairAlignment] = {}
     headers: dict[tuple[str, str], PairHeader] = {}
     for a, b in combinations(articles, 2):
@@ -168,15 +168,26 @@ def compare_articles(library: "Library", article_ids: list[str], *, coverage: bo
     return Comparison(articles, pairs, headers, _coverage(articles, pairs) if want_coverage else ())
 
 
-def library_boilerplate(library: "Library") -> frozenset[str]:
-    """Lines an outlet repeats across its articles, cached until the library's articles change."""
-    articles = library.articles()
-    key = (len(articles), hash(tuple(sorted(a.content_hash for a in articles))))
-    cached = getattr(library, "_boilerplate_cache", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    if len(articles) > BOILERPLATE_SAMPLE:
-        articles = articles[:BOILERPLATE_SAMPLE]  # newest first: the furniture sites use now
-    lines = recurring_lines((a.source, a.body) for a in articles)
-    library._boilerplate_cache = (key, lines)  # type: ignore[attr-defined]
+def library_boilerplate(library: "Library", articles: tuple[Article, ...] = ()) -> frozenset[str]:
+    """Lines an outlet repeats across its articles. Furniture is per outlet, so only the outlets of
+    `articles` are read (their newest `PER_SOURCE` articles each); cached until the library changes."""
+    sources = sorted({a.source.lower() for a in articles if a.source})
+    if not sources:
+        return frozenset()
+    everything = library.articles()  # newest first
+    key = (tuple(sources), len(everything), hash(tuple(a.content_hash for a in everything)))
+    cache: dict[object, frozenset[str]] = library.__dict__.setdefault("_boilerplate_cache", {})
+    if key in cache:
+        return cache[key]
+    chosen: list[Article] = []
+    taken: dict[str, int] = {}
+    for article in everything:
+        source = article.source.lower()
+        if source in sources and taken.get(source, 0) < PER_SOURCE:
+            taken[source] = taken.get(source, 0) + 1
+            chosen.append(article)
+    lines = recurring_lines((a.source, a.body) for a in chosen)
+    if len(cache) > 32:
+        cache.clear()
+    cache[key] = lines
     return lines

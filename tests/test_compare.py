@@ -266,3 +266,21 @@ async def test_every_compare_and_coverage_key_runs_its_action(library: Library, 
 
 # Snapshots of seed 000 vs 001 and of the seed story's coverage view: the "compare",
 # "coverage" and "narrow-compare" sessions of tests/test_snapshots.py (tui/screenshots.py).
+
+
+def test_lines_an_outlet_repeats_are_not_shared_passages(tmp_path: Path) -> None:
+    from store.records import Candidate
+
+    furniture = "Photos from the scene were shared by readers of this very site today"
+    topics = ["The council approved the new budget after a long debate on Tuesday.",
+              "Heavy snow closed the mountain pass for the third time this winter.",
+              "The striker scored twice as the home side won the derby at last.",
+              "A new exhibition of early photographs opens at the city museum."]
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates([Candidate(title=f"t{i}", body=f"{topic}\n{furniture}", origin=f"o{i}", source="site")
+                            for i, topic in enumerate(topics)])
+        first, second = [a.id for a in lib.articles()][:2]
+        comparison = lib.compare([first, second])
+        header = comparison.header(first, second)
+        assert header.shared == 0 and not header.overlap
+        assert comparison.pair(first, second).boilerplate_a
