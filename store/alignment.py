@@ -334,7 +334,8 @@ def _word_diff(words_a: list[tuple[int, int, str]], words_b: list[tuple[int, int
 
 _NAME = r"((?:[A-Z][\w’'\-.]*\s?){1,4})"
 _SPEAKER_AFTER = re.compile(r"^[\s,.”\"']*(?:said|says|told [\w ]{1,30}?|added|asked|wrote|according to)\s+" + _NAME)
-_SPEAKER_BEFORE = re.compile(_NAME + r"\s*(?:said|says|told|added|wrote|reports?|explained)(?: that)?[\s,:]*[“\"]?$")
+_SPEAKER_BEFORE = re.compile(_NAME + r"\s*(?:said|says|told|added|wrote|reports?|reported|explained)"
+                             r"(?:(?: that)?[^“\".!?]{0,60}?)?[\s,:]*[“\"]?$")
 _NOT_NAMES = frozenset("He She They It We I The This That These Those There His Her Their A An In On".split())
 
 

@@ -118,6 +118,8 @@ def test_seed_000_and_001_share_lead_border_passage_and_giorgana_quote() -> None
     giorgana = [q for q in result.quotes if "put us at a disadvantage" in q.text]
     assert giorgana and giorgana[0].speaker == "Victor Giorgana"
     assert "It can’t just be about one issue" in b[giorgana[0].b[0]:giorgana[0].b[1]]
+    lead = next(q for q in result.quotes if q.text.startswith("defend free trade"))
+    assert lead.speaker == "Reuters"  # "Reuters reports that Mexican officials plan to “defend …”"
     assert 0.1 < result.share_a <= 1 and 0 < result.share_b < result.share_a
 
 

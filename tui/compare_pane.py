@@ -162,6 +162,16 @@ class CompareScreen(Screen[None]):
             if len(self.articles) > 2:
                 text.append(f"{'ABC'[self.ids.index(id_a)]} vs {'ABC'[self.ids.index(id_b)]}: ", style="bold")
             text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)]))
+            shared_quotes = self.comparison.pairs[(id_a, id_b)].quotes
+            if shared_quotes:
+                speakers = [q.speaker for q in shared_quotes if q.speaker]
+                unattributed = len(shared_quotes) - len(speakers)
+                text.append("\nshared quotes", style=QUOTE_STYLE)
+                text.append(" from ")
+                who = ", ".join(dict.fromkeys(speakers))
+                if unattributed:
+                    who += (", " if who else "") + f"{unattributed} without a recognised speaker"
+                text.append_text(plain(who))
             for diff in self.comparison.pairs[(id_a, id_b)].figures:
                 text.append("\n  figures differ? ", style="bold")
                 text.append(diff.a_text, style=FIGURE_STYLE)
