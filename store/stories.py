@@ -394,9 +394,6 @@ class StoryIndex:
     def partition(self) -> list[frozenset[str]]:
         return [frozenset(self.ids[m] for m in group) for group in self.groups]
 
-    def pair_cosines(self) -> dict[tuple[str, str], float]:
-        return {(self.ids[a], self.ids[b]): float(s) for a, b, s in zip(self.edge_i, self.edge_j, self.edge_s)}
-
     # ---------------------------------------------------------------- persistence
     def save(self, folder: Path) -> None:
         """Write the cache atomically (a kill leaves the old cache or the new one)."""

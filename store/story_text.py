@@ -10,7 +10,6 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from typing import Iterable
 
 import numpy as np
 

@@ -264,8 +264,31 @@ async def test_every_compare_and_coverage_key_runs_its_action(library: Library, 
                 assert calls == [spec.id], f"{name}: {key!r} should run {spec.id}, ran {calls}"
 
 
-# Snapshots of seed 000 vs 001 and of the seed story's coverage view: the "compare",
-# "coverage" and "narrow-compare" sessions of tests/test_snapshots.py (tui/screenshots.py).
+# ----------------------------------------------------------------------------- snapshots
+# Seed 000 vs 001, the seed story's coverage view and the narrow pane: the same sessions as the
+# README's screenshots (tui/screenshots.py COMPARE_SESSIONS).
+from typing import Any, Callable  # noqa: E402
+
+from tui.screenshots import COMPARE_SESSIONS, Session, build_demo_library, screenshot_app, settle  # noqa: E402
+
+
+@pytest.fixture()
+def demo_library(tmp_path: Path) -> Iterator[Library]:
+    with Library.open(build_demo_library(tmp_path / "library")) as library:
+        yield library
+
+
+@pytest.mark.parametrize("session", COMPARE_SESSIONS, ids=[session.name for session in COMPARE_SESSIONS])
+def test_compare_screens(session: Session, demo_library: Library, snap_compare: Callable[..., Any]) -> None:
+    app = screenshot_app(demo_library)
+
+    async def run_before(pilot: Any) -> None:
+        assert session.prepare is not None
+        session.prepare(app)
+        await pilot.pause()
+        await settle(pilot)
+
+    assert snap_compare(app, press=session.keys, terminal_size=session.size, run_before=run_before)
 
 
 def test_lines_an_outlet_repeats_are_not_shared_passages(tmp_path: Path) -> None:

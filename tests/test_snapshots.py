@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from store import Library
-from tui.screenshots import SESSIONS, Session, build_demo_library, prepare, screenshot_app, settle
+from tui.screenshots import COMPARE_SESSIONS, HIGHLIGHT_SESSIONS, SESSIONS, Session, build_demo_library, screenshot_app, settle
 
 
 @pytest.fixture()
@@ -31,11 +31,8 @@ def test_the_demo_library_is_the_same_on_every_build(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("session", SESSIONS, ids=[session.name for session in SESSIONS])
 def test_main_screens(session: Session, demo_library: Library, snap_compare: Callable[..., bool]) -> None:
-    async def before(pilot: Any) -> None:
-        await prepare(pilot, session)
-
     assert snap_compare(screenshot_app(demo_library), press=session.keys, terminal_size=session.size,
-                        run_before=before)
+                        run_before=settle)
 
 
 def test_too_small_terminal(demo_library: Library, snap_compare: Callable[..., Any]) -> None:
@@ -50,5 +47,5 @@ def test_screenshots_command_writes_every_screen(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["screenshots", "--out", str(tmp_path / "shots")])
     assert result.exit_code == 0, result.output
     written = sorted(path.name for path in (tmp_path / "shots").glob("*.svg"))
-    assert written == sorted(f"{session.name}.svg" for session in SESSIONS)
+    assert written == sorted(f"{session.name}.svg" for session in (*SESSIONS, *HIGHLIGHT_SESSIONS, *COMPARE_SESSIONS))
     assert "5 of 5 articles" in (tmp_path / "shots" / "library.svg").read_text().replace("&#160;", " ")
