@@ -12,6 +12,8 @@ from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked,
                      UnknownAnnotation, UnknownArticle)
 from .atomic import save_text
 from .export import AnnotationImportReport
+from .alignment import AlignedPair, FigureDiff, PairAlignment, SharedQuote, align_texts
+from .comparison import Comparison, CoverageGroup, PairHeader
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
 from .query import Query, QueryError, fold, parse_query
@@ -23,6 +25,8 @@ __all__ = [
     "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked", "ReadOnlyLibrary", "ReanchorSummary",
     "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
     "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
+    "AlignedPair", "Comparison", "CoverageGroup", "FigureDiff", "PairAlignment", "PairHeader", "SharedQuote",
+    "align_texts",
 ]
 
 

@@ -40,6 +40,9 @@ from .cleaning import clean_line, clean_text, word_count
 from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
 from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
+if TYPE_CHECKING:
+    from .comparison import Comparison
+
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
 
@@ -240,6 +243,13 @@ class Library:
             if len(matches) > 1:
                 raise UnknownArticle(f"{article_id!r} matches {len(matches)} articles; give more of the id")
         raise UnknownArticle(f"no article with id {article_id!r}")
+
+    def compare(self, article_ids: list[str], *, coverage: bool | None = None) -> "Comparison":
+        """Align the reports pairwise (2 or 3 side by side; any number for the coverage view, which
+        is computed for more than three or when `coverage` is True). UnknownArticle for a bad id."""
+        from .comparison import compare_articles
+
+        return compare_articles(self, list(article_ids), coverage=coverage)
 
     def body(self, article_id: str) -> str:
         return self._bodies.read(self._records[self.resolve(article_id)]["content_hash"])

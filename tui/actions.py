@@ -117,7 +117,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("annotations.reattach", "reattach", "Re-attach an orphaned highlight by hand", "annotations"),
     ActionSpec("annotations.labels", "labels", "Rename the colours", "annotations"),
     ActionSpec("annotations.close", "close", "Close the annotations pane", "annotations"),
+    # compare pane and coverage view
+    ActionSpec("library.pick", "pick", "Pick / unpick the article for comparison", "library"),
+    ActionSpec("library.compare", "compare", "Compare the picked articles (or the article's story)", "library"),
+    ActionSpec("compare.down", "line_down", "Scroll down a line", "compare"),
+    ActionSpec("compare.up", "line_up", "Scroll up a line", "compare"),
+    ActionSpec("compare.page_down", "page_down", "Page down", "compare"),
+    ActionSpec("compare.page_up", "page_up", "Page up", "compare"),
+    ActionSpec("compare.top", "top", "Top of the report", "compare"),
+    ActionSpec("compare.bottom", "bottom", "End of the report", "compare"),
+    ActionSpec("compare.next_shared", "next_shared", "Next shared passage", "compare"),
+    ActionSpec("compare.previous_shared", "previous_shared", "Previous shared passage", "compare"),
+    ActionSpec("compare.next_unique", "next_unique", "Next passage only this report has", "compare"),
+    ActionSpec("compare.next_figure", "next_figure", "Next figure that differs", "compare"),
+    ActionSpec("compare.next_column", "next_column", "Next report (column)", "compare"),
+    ActionSpec("compare.previous_column", "previous_column", "Previous report (column)", "compare"),
+    ActionSpec("compare.coverage", "coverage", "Coverage view of these reports", "compare"),
+    ActionSpec("compare.close", "close_compare", "Close the comparison", "compare"),
+    ActionSpec("coverage.down", "cursor_down", "Next passage", "coverage"),
+    ActionSpec("coverage.up", "cursor_up", "Previous passage", "coverage"),
+    ActionSpec("coverage.left", "cursor_left", "Previous report", "coverage"),
+    ActionSpec("coverage.right", "cursor_right", "Next report", "coverage"),
+    ActionSpec("coverage.pick", "pick_column", "Pick this report; two picked open side by side", "coverage"),
+    ActionSpec("coverage.close", "close_coverage", "Close the coverage view", "coverage"),
 )
 
 ACTIONS_BY_ID: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
-SCOPES = ("app", "library", "reader", "search", "highlight", "annotations")
+SCOPES = ("app", "library", "reader", "search", "highlight", "annotations", "compare", "coverage")

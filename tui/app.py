@@ -270,6 +270,44 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
             self._last_deleted = []
             self.refresh_library(keep=restored[0].id)
 
+    # ------------------------------------------------------------------ comparing
+    def library_pick(self, article: Article | None) -> None:
+        if article is None:
+            return
+        picked = self.library_pane.picked
+        if article.id in picked:
+            picked.remove(article.id)
+        else:
+            picked.append(article.id)
+        self.refresh_library(keep=article.id)
+
+    def library_compare(self, article: Article | None) -> None:
+        """Compare the picked articles; with fewer than two picked, the selected article's story."""
+        ids = list(self.library_pane.picked)
+        if len(ids) < 2:
+            stories = getattr(self.library, "story_of", None)
+            if article is not None and stories is not None:
+                try:
+                    ids = list(stories(article.id).article_ids)
+                except (LibraryError, KeyError):
+                    ids = []
+            if len(ids) < 2:
+                keys = self.keys_for("library.pick") or "m"
+                self.notify(f"Pick two or three articles with {keys}, then compare them.", timeout=4)
+                return
+        self.open_compare(ids)
+
+    def open_compare(self, ids: list[str]) -> None:
+        from .compare_pane import CompareScreen
+        from .coverage_pane import CoverageScreen
+
+        try:
+            comparison = self.library.compare(ids, coverage=True)
+        except (LibraryError, OSError) as error:
+            self.notify(f"Cannot compare: {error}", severity="error")
+            return
+        self.push_screen(CompareScreen(comparison) if len(ids) <= 3 else CoverageScreen(comparison))
+
     # ------------------------------------------------------------------ reading
     def on_article_table_open_requested(self, message: ArticleTable.OpenRequested) -> None:
         self.open_article(message.article_id)

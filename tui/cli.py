@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
+from store import Annotation, Article, Comparison, ImportReport, Library, LibraryError, __version__, save_text
 from store.paths import LIBRARY_ENV, default_library_path
 
 if TYPE_CHECKING:
@@ -726,6 +726,93 @@ def config_command(path_only: bool) -> None:
     out.print(f"problems:    {len(problems)} (the app starts anyway, with the default keys for the bad parts)")
     for problem in problems:
         out.print(_safe(f"  {problem}"), soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------- compare
+@cli.command("compare")
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (spans are code-point offsets).")
+@click.option("--coverage", is_flag=True, help="Also print the coverage table (automatic for more than three).")
+@click.pass_obj
+def compare_command(state: Context, article_ids: tuple[str, ...], as_json: bool, coverage: bool) -> None:
+    """Align two or three reports side by side: shared passages, moved ones, differing figures."""
+    if len(article_ids) < 2:
+        fail("compare needs at least two article ids", EXIT_USAGE)
+    with state.open() as library:
+        comparison = library.compare(list(article_ids), coverage=True if coverage else None)
+        if as_json:
+            sys.stdout.write(orjson.dumps(comparison_json(comparison), option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        print_comparison(comparison)
+
+
+def comparison_json(comparison: "Comparison") -> dict[str, object]:
+    from dataclasses import asdict
+
+    return {
+        "articles": [article.to_dict() for article in comparison.articles],
+        "pairs": [{"a": a, "b": b, "header": asdict(comparison.headers[(a, b)]), **asdict(alignment)}
+                  for (a, b), alignment in comparison.pairs.items()],
+        "coverage": [{"text": group.text, "members": {k: list(v) for k, v in group.members.items()},
+                      "carried_by": len(group.members)} for group in comparison.coverage],
+    }
+
+
+def print_comparison(comparison: "Comparison") -> None:
+    from tui.compare_render import FIGURE_STYLE, header_text, label, marked
+
+    articles = {article.id: article for article in comparison.articles}
+    for (id_a, id_b), alignment in comparison.pairs.items():
+        a, b = articles[id_a], articles[id_b]
+        out.rule(Text(f"{label(a)}  vs  {label(b)}"))
+        out.print(header_text(a, b, comparison.headers[(id_a, id_b)]), soft_wrap=True)
+        if alignment.pairs:
+            table = Table(show_lines=True, expand=True)
+            table.add_column(Text("A: " + label(a)), ratio=1)
+            table.add_column(Text("B: " + label(b)), ratio=1)
+            for pair in alignment.pairs:
+                left = marked(a.body, pair.a, pair.differ_a)
+                right = marked(b.body, pair.b, pair.differ_b)
+                if pair.moved:
+                    right = Text.assemble(("↕ moved ", "italic magenta"), right)
+                table.add_row(left, right)
+            out.print(table)
+        if alignment.figures:
+            out.print(Text("Figures differ?", style="bold"))
+            for diff in alignment.figures:
+                line = Text("  ")
+                line.append(diff.a_text, style=FIGURE_STYLE)
+                line.append(" (A)  vs  ")
+                line.append(diff.b_text, style=FIGURE_STYLE)
+                line.append(f" (B), {diff.kind}" + ("" if diff.aligned else ", related sentences"), style="dim")
+                out.print(line, soft_wrap=True)
+                out.print(Text.assemble("    A: ", marked(a.body, diff.a_context, (diff.a,), FIGURE_STYLE)),
+                          soft_wrap=True)
+                out.print(Text.assemble("    B: ", marked(b.body, diff.b_context, (diff.b,), FIGURE_STYLE)),
+                          soft_wrap=True)
+        if alignment.quotes:
+            out.print(Text("Shared quotes", style="bold"))
+            for quote in alignment.quotes:
+                line = Text("  “")
+                line.append_text(Text(" ".join(quote.text.split())))
+                line.append("” — " + (quote.speaker or "speaker not recognised"), style="dim")
+                out.print(line, soft_wrap=True)
+        out.print()
+    if comparison.coverage:
+        out.rule(Text("Coverage: who carries which passage"))
+        ids = [article.id for article in comparison.articles]
+        table = Table(expand=True)
+        table.add_column("Passage", ratio=1)
+        for index, article_id in enumerate(ids):
+            table.add_column(Text(f"{index + 1}"), justify="center", width=3)
+        table.add_column("Carried by", width=16)
+        for group in comparison.coverage:
+            cells = [Text("●" if group.carried_by(i) else "·") for i in ids]
+            who = "only here" if len(group.members) == 1 else f"shared by {len(group.members)} of {len(ids)}"
+            table.add_row(Text(group.text[:200]), *cells, Text(who))
+        out.print(table)
+        for index, article in enumerate(comparison.articles):
+            out.print(Text(f"  {index + 1} = {label(article, 60)}", style="dim"))
 
 
 @cli.command("screenshots")

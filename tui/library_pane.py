@@ -144,6 +144,12 @@ class ArticleTable(RowTable):
     def action_undo_delete(self) -> None:
         self.app.library_undo_delete()  # type: ignore[attr-defined]
 
+    def action_pick(self) -> None:
+        self.app.library_pick(self.pane.selected)  # type: ignore[attr-defined]
+
+    def action_compare(self) -> None:
+        self.app.library_compare(self.pane.selected)  # type: ignore[attr-defined]
+
     def action_cycle_filter(self) -> None:
         self.pane.cycle("filter")
 
@@ -188,6 +194,7 @@ class LibraryPane(Vertical):
         self._articles: list[Article] = []
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
+        self.picked: list[str] = []  # articles picked for comparison, in the order picked
         self.stories: dict[str, StoryLabel] = {}
         self._group_chosen = False
 
@@ -294,6 +301,8 @@ class LibraryPane(Vertical):
 
     def cells(self, article: Article) -> tuple[Text, ...]:
         title = plain(article.title, style="" if article.read else "bold")
+        if article.id in self.picked:
+            title = Text.assemble((f"◆{self.picked.index(article.id) + 1} ", "bold reverse"), title)
         title.no_wrap, title.overflow = True, "ellipsis"
         source = plain(article.source or "—", style="dim")
         source.no_wrap, source.overflow = True, "ellipsis"
@@ -307,6 +316,8 @@ class LibraryPane(Vertical):
         parts = [f"{shown} of {len(self._articles)} articles", f"sort: {view.sort}", f"show: {view.filter}",
                  f"group: {view.group}"]
         status = Text(" · ".join(parts), style="dim")
+        if self.picked:
+            status.append(f"  ◆ {len(self.picked)} picked to compare", style="bold")
         if view.text:
             status.append("  filter: ", style="dim")
             status.append(view.text)

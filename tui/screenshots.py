@@ -127,9 +127,25 @@ HIGHLIGHT_SESSIONS = (
 )
 
 
+def _pick(*numbers: str) -> Callable[[BroadsheetApp], None]:
+    """Pick demo articles (by file number) for comparison, as `m` on their rows does."""
+    def prepare(app: BroadsheetApp) -> None:
+        by_number = {Path(a.origin).name[:3]: a.id for a in app.library.articles()}
+        app.library_pane.picked.extend(by_number[number] for number in numbers)
+        app.refresh_library()
+    return prepare
+
+
+COMPARE_SESSIONS = (
+    Session("compare", WIDE, ("c", "n", "n"), _pick("000", "001")),
+    Session("coverage", WIDE, ("c",), _pick("000", "001", "002", "003", "004")),
+    Session("narrow-compare", NARROW, ("c", "n"), _pick("000", "001")),
+)
+
+
 async def _shoot(library_path: Path, out: Path) -> list[Path]:
     written: list[Path] = []
-    for session in (*SESSIONS, *HIGHLIGHT_SESSIONS):
+    for session in (*SESSIONS, *HIGHLIGHT_SESSIONS, *COMPARE_SESSIONS):
         fresh = library_path.parent / f"session-{session.name}"  # one session's reads don't show in the next
         shutil.copytree(library_path, fresh)
         with Library.open(fresh) as library:
