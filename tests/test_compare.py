@@ -307,3 +307,19 @@ def test_lines_an_outlet_repeats_are_not_shared_passages(tmp_path: Path) -> None
         header = comparison.header(first, second)
         assert header.shared == 0 and not header.overlap
         assert comparison.pair(first, second).boilerplate_a
+
+
+async def test_highlight_mode_saves_a_highlight_from_a_compare_column(library: Library) -> None:
+    """The compare columns are article views: highlight mode works there as in the reader."""
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_pair(app, pilot, [ids["000"], ids["001"]])
+        assert isinstance(screen, CompareScreen)
+        column = screen.columns[1]
+        column.focus()
+        await pilot.pause()
+        await pilot.press("v", "w", "w", "1")
+        await pilot.pause()
+        [saved] = library.annotations(ids["001"])
+        assert saved.color == 1 and saved.exact.strip() and column.text[saved.start:saved.end] == saved.exact

@@ -123,7 +123,7 @@ class CompareScreen(Screen[None]):
         self._build_spans()
         for index, article in enumerate(self.articles):
             view = self.column(index)
-            view.set_text(article.body)
+            view.set_text(article.body, article_id=article.id)
             self._apply_spans(index)
         self.focus_column(0)
 
