@@ -28,7 +28,7 @@ from tinydb.table import Table
 from . import backups
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
-from .cleaning import clean_line, clean_text, word_count
+from .cleaning import clean_line, clean_origin, clean_text, word_count
 from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
 from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
@@ -292,6 +292,7 @@ class Library:
         seen_origin: dict[str, str] = {}
         now = _now()
         for candidate in candidates:
+            candidate.origin = clean_origin(candidate.origin)  # a file's name is untrusted too
             body = clean_text(candidate.body)
             if not body:
                 report.outcomes.append(ImportOutcome(candidate.origin, "refused", "no article text after cleaning"))
