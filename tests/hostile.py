@@ -15,7 +15,11 @@ import re
 from dataclasses import dataclass, field
 from html import escape as html_escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape as xml_escape
+
+if TYPE_CHECKING:
+    from store import Library
 
 # ----------------------------------------------------------------------------- the payloads
 MARKUP = {
@@ -231,7 +235,7 @@ def write_importer_files(folder: Path, articles: list[HostileArticle] | None = N
     small = [a for a in articles if len(a.body) < 100_000]
 
     def variant(article: HostileArticle, kind: str) -> HostileArticle:
-        return HostileArticle(title=article.title, body=f"{article.body}\n\nAs read from {kind}.",
+        return HostileArticle(title=f"{article.title} ({kind})", body=f"{article.body}\n\nAs read from {kind}.",
                               source=article.source, author=article.author, tags=article.tags,
                               url=article.url, expect_in_body=article.expect_in_body)
 
@@ -258,7 +262,9 @@ def write_importer_files(folder: Path, articles: list[HostileArticle] | None = N
         files[kind].append(path)
     packed = folder / "gzip" / "[/bold] \x1b[31mPWN.txt.gz"
     packed.parent.mkdir(parents=True, exist_ok=True)
-    packed.write_bytes(gzip.compress(_as_text(variant(articles[-2], "gzip")).encode()))
+    # a NUL makes a file binary (refused), so the packed one carries another payload
+    clipboard = next((a for a in articles if "OSC 52" in a.title), articles[0])
+    packed.write_bytes(gzip.compress(_as_text(variant(clipboard, "gzip")).encode()))
     files["gzip"].append(packed)
     return files
 
@@ -267,3 +273,29 @@ def write_importer_files(folder: Path, articles: list[HostileArticle] | None = N
 # What a user might type (queries, tags, notes): markup and lookalikes (a terminal cannot type raw
 # escape bytes into a field without them being read as keys, so those come from files instead).
 TYPED = ("[@click=app.quit]x[/]", "[/bold]", "[link=javascript:alert(1)]x[/link]", "$accent [USD]", "pay\u200bpal")
+
+
+# ----------------------------------------------------------------------------- a library cleaning never saw
+def add_raw_articles(library: "Library", articles: list[HostileArticle]) -> list[str]:
+    """Store `articles` with every payload intact, as a library written by an older version (or
+    edited by hand) might hold them: the display must be safe on its own, not only because the
+    importer cleaned. Returns the ids."""
+    from unittest import mock
+
+    from store import Candidate
+    from store import library as library_module
+
+    def as_is(text: str) -> str:
+        return text
+
+    with mock.patch.object(library_module, "clean_text", as_is), \
+            mock.patch.object(library_module, "clean_line", as_is), \
+            mock.patch.object(library_module, "clean_origin", as_is):
+        report = library.add_candidates([
+            Candidate(title=a.title, body=a.body, origin=f"raw:{index}:{a.title[:40]}", source=a.source,
+                      author=a.author, url=a.url, tags=a.tags)
+            for index, a in enumerate(articles)])
+    ids = [outcome.article_id for outcome in report.added]
+    assert len(ids) == len(articles), report.outcomes
+    assert any("\x1b" in library.get(i).title for i in ids)  # really stored raw
+    return [i for i in ids if i]

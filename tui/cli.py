@@ -7,6 +7,7 @@ BROADSHEET_DEBUG=1 to see a traceback instead.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from contextlib import contextmanager
@@ -62,6 +63,17 @@ class Context:
             if write and library.read_only:
                 fail(f"cannot change the library: {library.read_only_reason}")
             yield library
+
+
+# JSON escapes C0 controls itself; DEL, C1 controls and bidi overrides it would print raw, and a
+# terminal acts on them when the output is not redirected.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def json_text(value: object) -> str:
+    """Indented JSON of `value` with every character a terminal could act on written as a \\u escape."""
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -199,7 +211,7 @@ def list_command(state: Context, as_json: bool, tag: str | None, source: str | N
             records = [{key: a.to_dict()[key] for key in
                         ("id", "title", "source", "published", "origin", "tags", "read", "starred", "url",
                          "word_count", "imported_at")} for a in articles]
-            sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(json_text(records) + "\n")
             return
         if not articles:
             out.print("no articles" + (" match" if tag or source or unread or starred else " yet"))
@@ -226,8 +238,7 @@ def show_command(state: Context, article_id: str, as_json: bool) -> None:
     with state.open() as library:
         article = library.get(article_id)
         if as_json:
-            sys.stdout.write(orjson.dumps({**article.to_dict(), "body": article.body},
-                                          option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(json_text({**article.to_dict(), "body": article.body}) + "\n")
             return
         out.print(_safe(article.title), style="bold")
         meta = " · ".join(part for part in (article.source, article.author, article.published or "") if part)

@@ -53,7 +53,7 @@ class TagDialog(ModalScreen[tuple[list[str], list[str]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.article_title, style="bold"))
-            yield Static(Text("tags: " + (", ".join(self.tags) or "(none)"), style="dim"))
+            yield Static(plain("tags: " + (", ".join(self.tags) or "(none)"), style="dim"))
             yield Input(placeholder="tag, other tag, -tag to remove", id="tag-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

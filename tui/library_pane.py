@@ -192,7 +192,10 @@ class LibraryPane(Vertical):
         shown = 0
         for label, members in arrange(articles, self.view):
             if label:
-                table.add_row(Text(f"▾ {label}  ({len(members)})", style="bold $accent"), Text(""), Text(""),
+                header = Text("▾ ", style="bold $accent")  # the label is a source or a date: untrusted
+                header.append_text(plain(label, style="bold $accent"))
+                header.append(f"  ({len(members)})", style="bold $accent")
+                table.add_row(header, Text(""), Text(""),
                               Text(""), Text(""), Text(""), key=f"group:{label}")
             for article in members:
                 row = f"article:{article.id}"
