@@ -116,7 +116,12 @@ class Library:
         if not read_only and any(folder.iterdir()) and not _looks_like_library(folder):
             raise LibraryError(f"{folder} is not empty and is not a broadsheet library; choose another folder")
 
-        lock = None if read_only else _acquire_lock(folder, wait)
+        lock = None
+        if not read_only:
+            try:
+                lock = _acquire_lock(folder, wait)
+            except OSError as error:  # the lock file cannot be made: a read-only folder or file system
+                read_only, reason = True, f"{folder} is not writable ({error.strerror or error})"
         try:
             tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
             version = _schema_version(tables[META_FILE], tables[ARTICLES_FILE])
