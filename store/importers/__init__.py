@@ -17,7 +17,7 @@ from ..cleaning import clean_line, clean_origin, normalise
 from ..records import Candidate, ImportOutcome, ProgressCallback
 from .feeds import looks_like_feed, parse_feed
 from .html import parse_html_page
-from .jsonl import parse_jsonl
+from .jsonl import bounded_lines, parse_jsonl
 from .reading import DEFAULT_MAX_BYTES, MAX_JSONL_BYTES, Refused, decode_text, read_file
 from .text import parse_markdown, parse_plain_text
 from .web import fetch, make_client
@@ -159,7 +159,7 @@ def read_path(path: Path, origin: str, options: ImportOptions) -> Iterator[Candi
         if size == 0:
             raise Refused("empty file")
         with open(path, "rb") as handle:
-            yield from parse_jsonl(handle, origin, options.max_bytes)
+            yield from parse_jsonl(bounded_lines(handle, options.max_bytes), origin, options.max_bytes)
         return
     data = read_file(path, options.max_bytes)
     yield from parse_document(data, kind, origin, options, url="")
