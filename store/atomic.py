@@ -61,3 +61,8 @@ def remove_stale_temporaries(folder: Path) -> int:
                 except OSError:
                     pass
     return removed
+
+
+def save_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file (an export) atomically: a reader never sees half of it."""
+    atomic_write(Path(path), text.encode("utf-8"))

@@ -82,6 +82,13 @@ def check(folder: Path, progress: ProgressCallback | None = None) -> DoctorRepor
         if progress:
             progress(len(articles), len(articles), "")
         report.add("ok", f"{len(articles)} articles")
+        from .annotations import check as check_annotations
+
+        for level, message in check_annotations(library):
+            report.add(level, message)
+        if library._notes.journal_damage:
+            report.add("warning", f"{library._notes.journal_damage} unreadable lines in annotations.json.journal "
+                                  "(a save cut short by a kill: it was never confirmed); removed on the next open")
         if missing:
             report.add("error", f"{missing} articles have lost their text file (bodies/)")
         if damaged:

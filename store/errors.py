@@ -32,3 +32,14 @@ class UnknownArticle(LibraryError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "unknown article"
+
+
+class BadAnnotation(LibraryError, ValueError):
+    """A highlight or an annotation file that cannot be stored as given (nothing was changed)."""
+
+
+class UnknownAnnotation(LibraryError, KeyError):
+    """No annotation has that id (or the prefix is ambiguous)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown annotation"

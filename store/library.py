@@ -4,6 +4,8 @@ Layout of a library folder:
     meta.json          schema version (TinyDB)
     articles.json      article records without bodies; written on import and delete (TinyDB)
     state.json         hot, small records: tags, read, starred, reading position (TinyDB)
+    annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py), with
+    annotations.json.journal   the saves since the last fold (store/annotation_book.py)
     bodies/ab/<sha256>.txt   cleaned bodies, content-addressed, written once
     backups/<time>-<reason>/ rotating copies of the *.json files
     corrupt/           files set aside by `broadsheet doctor --restore`
@@ -18,14 +20,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import filelock
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from . import annotations as notes
 from . import backups
+from .annotation_book import AnnotationBook, fold_on_disk
+from .annotations import Annotation, ReanchorSummary
+
+if TYPE_CHECKING:
+    from .export import AnnotationImportReport
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
 from .cleaning import clean_line, clean_origin, clean_text, word_count
@@ -34,6 +42,7 @@ from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
+from .stories import ArticleInfo, Story, StoryBook
 
 META_FILE = "meta.json"
 ARTICLES_FILE = "articles.json"
@@ -47,8 +56,18 @@ IMPORT_BATCH = 2000  # candidates written per batch: bounds memory and the work 
 _STATE_DEFAULTS: dict[str, Any] = {"tags": [], "read": False, "starred": False, "position": 0}
 
 
+def _stored_state(record: dict[str, Any]) -> dict[str, Any]:
+    """A state record as written: fields at their default are left out, which halves state.json
+    (and the time to write it) when most articles are merely read."""
+    return {key: value for key, value in record.items() if key == "article" or _STATE_DEFAULTS.get(key) != value}
+
+
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # SOURCE_DATE_EPOCH (the reproducible-builds convention) freezes import times, so a library
+    # built for screenshots or snapshot tests looks the same on every run
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.isoformat(timespec="seconds")
 
 
 def site_name(url: str) -> str:
@@ -76,6 +95,7 @@ class Library:
         self._state_db = self._tinydb(STATE_FILE, tables[STATE_FILE])
         self._articles = self._articles_db.table("articles")
         self._state_table = self._state_db.table("state")
+        self._notes = AnnotationBook(path / ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE), read_only=read_only)
         self._records: dict[str, dict[str, Any]] = {}
         self._record_doc: dict[str, int] = {}
         self._by_hash: dict[str, str] = {}
@@ -87,9 +107,10 @@ class Library:
                 self._index_record(dict(doc), doc_id)
             for doc_id, doc in _raw_documents(self._state_table):
                 if doc.get("article") in self._records:  # state of a deleted article is ignored
-                    self._state[doc["article"]] = dict(doc)
+                    self._state[doc["article"]] = {**_STATE_DEFAULTS, **doc}
                     self._state_doc[doc["article"]] = doc_id
         self.changed_listeners: list[Callable[[], None]] = []
+        self._story_book = StoryBook(path, writable=not read_only)
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -123,7 +144,7 @@ class Library:
             except OSError as error:  # the lock file cannot be made: a read-only folder or file system
                 read_only, reason = True, f"{folder} is not writable ({error.strerror or error})"
         try:
-            tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
+            tables = {name: _parse(folder, name) for name in RECORD_FILES}
             version = _schema_version(tables[META_FILE], tables[ARTICLES_FILE])
             if version > SCHEMA_VERSION:
                 read_only = True
@@ -134,17 +155,21 @@ class Library:
                     lock = None
             if not read_only:
                 remove_stale_temporaries(folder)
+                tables[ANNOTATIONS_FILE] = fold_on_disk(folder / ANNOTATIONS_FILE)
                 files = [folder / name for name in RECORD_FILES]
                 if version < SCHEMA_VERSION and (folder / ARTICLES_FILE).exists():
                     backups.make_backup(folder, files, f"before-schema-{SCHEMA_VERSION}", force=True)
                     for step in range(version + 1, SCHEMA_VERSION + 1):
                         MIGRATIONS[step](folder)
-                    tables = {name: _parse(folder, name) for name in (META_FILE, ARTICLES_FILE, STATE_FILE)}
+                    tables = {name: _parse(folder, name) for name in RECORD_FILES}
                 else:
                     backups.make_backup(folder, files, "open")
             library = cls(folder, read_only, reason, lock, tables)
             if not read_only and (version != SCHEMA_VERSION or not tables[META_FILE]):
                 library._write_meta()
+            if not read_only:
+                # highlights of text changed by a process killed between its two writes
+                notes.reanchor(library, notes.stale_articles(library))
             return library
         except BaseException:
             if lock is not None:
@@ -153,6 +178,11 @@ class Library:
 
     def close(self) -> None:
         """Release the lock, after backing up what this session changed."""
+        if self._lock is not None:
+            try:
+                self._notes.fold()  # one whole annotations.json for the backup and the next reader
+            except LibraryError:
+                pass  # the journal stays, and is read (and folded) next time
         for db in (self._meta_db, self._articles_db, self._state_db):
             db.close()
         if self._lock is not None:
@@ -251,6 +281,39 @@ class Library:
     def _notify(self) -> None:
         for listener in self.changed_listeners:
             listener()
+
+    # ----------------------------------------------------------------- stories
+    def stories(self, *, evidence: bool = True, progress: ProgressCallback | None = None) -> list[Story]:
+        """Every article in exactly one story (singletons too), biggest first. Computed on demand,
+        incrementally since the last call (or the cache in stories.npz); `evidence=False` skips the
+        per-pair shares-text evidence (links empty), which is what grouping a list needs."""
+        return self._story_book.stories(self._story_infos(), evidence=evidence, progress=progress)
+
+    def story_of(self, article_id: str, *, evidence: bool = True) -> Story:
+        """The story an article belongs to. Raises UnknownArticle for unknown ids."""
+        resolved = self.resolve(article_id)
+        self.stories(evidence=evidence)
+        return self._story_book.story_of(resolved)
+
+    def story(self, story_id: str, *, evidence: bool = True) -> Story:
+        """The story with this id or unique id prefix (at least 4 characters). KeyError if none."""
+        self.stories(evidence=evidence)
+        return self._story_book.story(story_id)
+
+    def stories_are_quick(self) -> bool:
+        """Whether stories() answers in well under a second: a small library, or a cached index."""
+        return len(self._records) <= 2000 or self._story_book.index is not None or \
+            (self.path / "stories.npz").exists()
+
+    def _story_infos(self) -> list[ArticleInfo]:
+        infos = []
+        for article_id, record in self._records.items():
+            digest = record["content_hash"]
+            infos.append(ArticleInfo(
+                id=article_id, title=record["title"], content_hash=digest, date=record["published"],
+                sort_date=record["published"] or record["imported_at"], source=record["source"],
+                load_body=lambda digest=digest: self._bodies.read(digest)))
+        return infos
 
     # ----------------------------------------------------------------- importing
     def import_paths(self, targets: Iterable[str | Path], *, source: str | None = None, tags: Iterable[str] = (),
@@ -355,6 +418,7 @@ class Library:
                 del self._by_hash[record["content_hash"]]
                 record.update(fields)
                 self._by_hash[record["content_hash"]] = article_id
+            self._report_reanchoring(notes.reanchor(self, updated), report)
         if new_records:
             doc_ids = self._articles.insert_multiple(new_records)
             for record, doc_id in zip(new_records, doc_ids):
@@ -413,11 +477,10 @@ class Library:
         fresh_ids: list[int] = []
         with self._state_db.storage.batch():  # the update and the insert: one write of state.json
             if existing:
-                def apply(doc: dict[str, Any]) -> None:
-                    doc.update(existing[doc["article"]])
-                self._state_table.update(apply, doc_ids=[self._state_doc[i] for i in existing])
+                self._state_db.storage.replace_documents(
+                    self._state_table.name, {self._state_doc[i]: _stored_state(record) for i, record in existing.items()})
             if fresh:
-                fresh_ids = self._state_table.insert_multiple(fresh)
+                fresh_ids = self._state_table.insert_multiple([_stored_state(record) for record in fresh])
         self._state.update(existing)
         for record, doc_id in zip(fresh, fresh_ids):
             self._state[record["article"]] = record
@@ -472,6 +535,82 @@ class Library:
             state.update(tags=list(article.tags), read=article.read, starred=article.starred,
                          position=article.position)
         self._change_state(by_id, change)
+        notes.reanchor(self, by_id)  # their annotations were kept (detached) while they were removed
+
+    # ----------------------------------------------------------------- annotations (store/annotations.py)
+    def annotate(self, article_id: str, start: int, end: int, *, color: int = 1, note: str = "",
+                 tags: Iterable[str] = ()) -> Annotation:
+        """Highlight body[start:end] (code points) of an article; on disk before it returns.
+        Raises BadAnnotation (empty or out-of-range selection, bad colour), UnknownArticle."""
+        return notes.annotate(self, article_id, start, end, color=color, note=note, tags=tags)
+
+    def annotations(self, article_id: str | None = None, *, color: int | None = None, tag: str | None = None,
+                    story_id: str | None = None, text: str | None = None, state: str | None = None,
+                    article_ids: Iterable[str] | None = None) -> list[Annotation]:
+        """Annotations of present articles matching every filter, in article order (as articles()),
+        then by start. `text`: every word appears in the quote, note or tags (case-insensitive)."""
+        ids = [article_id] if article_id is not None else (list(article_ids) if article_ids is not None else None)
+        return notes.select(self, ids, color=color, tag=tag, story_id=story_id, text=text, state=state)
+
+    def detached_annotations(self) -> list[Annotation]:
+        """Annotations of removed articles: kept so that undo (restore) brings them back."""
+        return notes.select(self, None, detached=True)
+
+    def annotation(self, annotation_id: str) -> Annotation:
+        """The annotation with this id or unique prefix (4+ characters). Raises UnknownAnnotation (a KeyError)."""
+        return notes.get(self, annotation_id)
+
+    def update_annotation(self, annotation_id: str, *, color: int | None = None, note: str | None = None,
+                          tags: Iterable[str] | None = None, start: int | None = None,
+                          end: int | None = None) -> Annotation:
+        """Change colour, note, tags; start/end move the highlight or re-attach an orphan."""
+        return notes.update(self, annotation_id, color=color, note=note, tags=tags, start=start, end=end)
+
+    def delete_annotation(self, annotation_id: str) -> Annotation:
+        """Delete a highlight; returns it, for restore_annotation (undo)."""
+        return notes.delete(self, annotation_id)
+
+    def restore_annotation(self, annotation: Annotation) -> None:
+        """Undo of delete_annotation: puts the same record back (re-anchored if the text changed)."""
+        notes.restore(self, annotation)
+
+    def color_labels(self) -> dict[int, str]:
+        """{1: "key claim", ...}: the user's names for the five colours, defaults where unset."""
+        return notes.color_labels(self)
+
+    def set_color_label(self, color: int, label: str) -> None:
+        """Rename colour 1..5 ("" puts back the default)."""
+        notes.set_color_label(self, color, label)
+
+    def export_annotations(self, fmt: str, *, article_ids: Iterable[str] | None = None, story_id: str | None = None,
+                           tag: str | None = None, color: int | None = None) -> str:
+        """The matching highlights as "md" (Markdown, Obsidian-friendly), "jsonld" (a W3C Web
+        Annotation AnnotationCollection) or "csv" (one row per highlight). See store/export.py."""
+        from .export import export
+
+        return export(self, fmt, article_ids=article_ids, story_id=story_id, tag=tag, color=color)
+
+    def import_annotations(self, text: str) -> "AnnotationImportReport":
+        """Add the annotations of a JSON-LD file (as export_annotations writes, or another W3C
+        Web Annotation tool's). Idempotent. Malformed input raises BadAnnotation and changes nothing."""
+        from .export import import_jsonld
+
+        return import_jsonld(self, text)
+
+    def reanchor(self, article_ids: Iterable[str] | None = None, *, force: bool = False) -> list[ReanchorSummary]:
+        """Re-anchor highlights whose article text changed (all of them with force)."""
+        self._require_writable()
+        ids = self._resolve_all(article_ids) if article_ids is not None else list(self._notes.by_article)
+        return list(notes.reanchor(self, ids, force=force).values())
+
+    def _report_reanchoring(self, summaries: dict[str, ReanchorSummary], report: ImportReport) -> None:
+        """Say in the import report what happened to the highlights of updated articles."""
+        for index, outcome in enumerate(report.outcomes):
+            summary = summaries.get(outcome.article_id or "")
+            if outcome.status == "updated" and summary is not None and summary.describe():
+                message = f"{outcome.message}; {summary.describe()}" if outcome.message else summary.describe()
+                report.outcomes[index] = ImportOutcome(outcome.origin, outcome.status, message,
+                                                       outcome.article_id, outcome.title)
 
 
 @contextmanager

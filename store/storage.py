@@ -71,6 +71,17 @@ class AtomicJSONStorage(Storage):
             raise
         self._cache = data
 
+    def replace_documents(self, table: str, documents: dict[int, dict[str, Any]]) -> None:
+        """Replace existing documents by id in one write. TinyDB's own `Table.update` copies the
+        whole table twice in Python on every write (65 ms of a 105 ms tag write with 100k state
+        records; tests/bench/bench_library.py); this touches only the changed documents. Only for
+        ids that exist: TinyDB keeps its own next-id counter for inserts."""
+        tables = self.read() or {}
+        raw = tables.setdefault(table, {})
+        for doc_id, document in documents.items():
+            raw[str(doc_id)] = document
+        self.write(tables)
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """The TinyDB writes made inside become one atomic write when the block ends (none if it

@@ -131,6 +131,31 @@ async def test_filter_sort_and_group_cycles(library: Library) -> None:
         assert pane.view.text == "deportations"
 
 
+def test_filters_by_state_tag_and_source_and_sorts() -> None:
+    from store import Article
+    from tui.library_pane import View, arrange
+
+    def article(i: int, **fields: Any) -> Article:
+        base = dict(id=f"a{i}", title=f"Title {i}", source="Reuters" if i % 2 else "AP", url="", author="",
+                    published=f"2020-01-0{i}", imported_at="2026-01-01T00:00:00+00:00", origin=f"o{i}",
+                    content_hash=str(i), word_count=100 * i, language="en", tags=(), read=False, starred=False)
+        base.update(fields)
+        return Article(**{k: v for k, v in base.items() if k in Article.__dataclass_fields__})
+
+    articles = [article(1, read=True), article(2, starred=True, tags=("Border",)), article(3, tags=("wire",)),
+                article(4, read=True, starred=True)]
+    ids = lambda view: [a.id for _, members in arrange(articles, view) for a in members]  # noqa: E731
+    assert ids(View(group="none")) == ["a4", "a3", "a2", "a1"]  # newest first
+    assert ids(View(group="none", filter="unread")) == ["a3", "a2"]
+    assert ids(View(group="none", filter="starred")) == ["a4", "a2"]
+    assert ids(View(group="none", text="tag:border")) == ["a2"]
+    assert ids(View(group="none", text="source:reut")) == ["a3", "a1"]
+    assert ids(View(group="none", text="source:ap title")) == ["a4", "a2"]
+    assert ids(View(group="none", sort="words")) == ["a4", "a3", "a2", "a1"]
+    assert ids(View(group="none", sort="title")) == ["a1", "a2", "a3", "a4"]
+    assert [label for label, _ in arrange(articles, View(group="source"))] == ["AP", "Reuters"]
+
+
 async def test_narrow_terminal_shows_one_pane_at_a_time(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=NARROW) as pilot:
@@ -167,10 +192,12 @@ async def test_help_shows_live_keys_after_a_remap(library: Library, tmp_path: Pa
         assert library.get(selected.id).starred
 
 
+@pytest.mark.parametrize("size", [WIDE, NARROW], ids=["wide", "narrow"])
 @pytest.mark.parametrize("name", builtin_keymap_names())
 async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: Path, name: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """For each key map, each key (and key sequence) of each action runs that action."""
+                                                   size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """For each key map, on a wide and a narrow terminal, each key (and key sequence) of each
+    action runs that action."""
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
     targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView}
@@ -179,12 +206,15 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
             calls.append(_id)
         monkeypatch.setattr(targets[spec.scope], f"action_{spec.action}", record)
     app = make_app(library, keymap)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=size) as pilot:
         app.open_article(library.articles()[0].id)
         await pilot.pause()
         for spec in ACTIONS:
             for key in keymap.keys[spec.id]:
                 focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
+                if app.narrow:  # one pane at a time: show the one whose keys are pressed
+                    app.showing = "reader" if spec.scope == "reader" else "library"
+                    app._apply_showing()
                 focus.focus()
                 await pilot.pause()
                 calls.clear()
@@ -251,30 +281,229 @@ async def test_read_only_library_says_so_and_refuses_changes(tmp_path: Path) -> 
             assert app.is_running
 
 
-HOSTILE_TITLE = "[@click=app.quit]x[/] [/bold] price [USD] 5 \x1b]52;c;ZXZpbA==\x07\x1b[31mred"
-HOSTILE_BODY = "Click [@click=app.quit]here[/] and [link=https://evil]there[/link]. \x1b]8;;http://x\x1b\\link " \
-               "\x9b31m [/bold] price [USD] 5."
+# ------------------------------------------------------------------------------------- safety
+# Each is shown literally or removed: markup that would click, crash or vanish; ESC/CSI/OSC
+# (colours, OSC 52 clipboard, OSC 8 links, window titles), 8-bit CSI, NUL and DEL.
+LITERALS = ("[@click=app.quit]x[/]", "[/bold]", "price [USD] 5", "[link=https://evil.example]there[/link]",
+            "[@click=app.screenshot('pwned.svg')]shot[/]")
+ESCAPES = ("\x1b[31m", "\x1b]52;c;ZXZpbA==\x07", "\x1b]8;;http://evil.example\x1b\\", "\x1b]0;title\x1b\\", "\x9b31m",
+           "\x00", "\x7f", "\x1bc")
+HOSTILE_TITLE = "".join(f"{literal} {escape}" for literal, escape in zip(LITERALS, ESCAPES)) + " end"
+HOSTILE_BODY = "Click " + "\n\n".join(f"{literal} {escape} body" for literal, escape in zip(LITERALS * 2, ESCAPES))
+CONTROL = set(map(chr, [*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0)]))
 
 
-async def test_hostile_text_renders_literally_and_clicking_does_nothing(tmp_path: Path) -> None:
-    from store.records import Candidate
+def hostile_library(tmp_path: Path) -> Library:
+    from store import Candidate
 
-    with Library.open(tmp_path / "lib") as library:
-        library.add_candidates([Candidate(title=HOSTILE_TITLE, body=HOSTILE_BODY, origin="hostile",
-                                          source="[bold]Evil[/bold]")])
+    library = Library.open(tmp_path / "lib")
+    library.add_candidates([Candidate(title=HOSTILE_TITLE, body=HOSTILE_BODY, origin="[@click=app.quit]origin[/]",
+                                      source="[bold]Evil[/bold] \x1b[5m", tags=("[/bold]", "price [USD] 5"))])
+    return library
+
+
+def assert_no_click_actions(widget: Any) -> None:
+    """No painted cell carries a Textual click action (which markup would have put there)."""
+    for y in range(widget.size.height):
+        for segment in widget.render_line(y):
+            meta = segment.style.meta if segment.style else {}
+            assert "@click" not in meta, (y, segment)
+            assert not CONTROL & set(segment.text), (y, segment)
+
+
+async def test_hostile_text_renders_literally_and_clicking_does_nothing(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a clicked [@click=app.screenshot(...)] would write here
+    with hostile_library(tmp_path) as library:
         app = make_app(library)
         async with app.run_test(size=WIDE) as pilot:
             table = app.library_pane.table
-            row = table.get_row_at(1)  # row 0 is the source group header
-            assert "[@click=app.quit]x[/] [/bold] price [USD] 5" in row[0].plain
-            assert "\x1b" not in row[0].plain
-            await pilot.click(ArticleTable, offset=(3, 2))
-            await pilot.press("enter")
-            await pilot.pause()
+            title, source = table.row_plain(0)[:2]
+            for literal in LITERALS:
+                assert literal in title
+            assert "[bold]Evil[/bold]" in source
+            assert not CONTROL & set(title + source)
+            assert_no_click_actions(table)
+            for x in (3, 8, 20, 40):  # on the title: the first click moves the cursor, the next opens
+                await pilot.click(ArticleTable, offset=(x, 1))
+                await pilot.pause()
+            assert app.reader_pane.article is not None
             view = app.reader_pane.view
-            assert "[@click=app.quit]here[/]" in view.text and "\x1b" not in view.text and "\x9b" not in view.text
-            await pilot.click(ReaderView, offset=(8, 0))
+            for literal in LITERALS:
+                assert literal in view.text
+            assert not CONTROL & (set(view.text) - {"\n"})
+            header = app.reader_pane.query_one("#reader-header").render()
+            assert "[@click=app.quit]origin[/]" in str(header) and "price [USD] 5" in str(header)
+            assert_no_click_actions(view)
+            for y in range(0, 12):
+                await pilot.click(ReaderView, offset=(8, y))
+                await pilot.click("#reader-header", offset=(4, y % 3))
+            await pilot.pause()
+            app.library_tag(app.library_pane.selected)  # the tag dialog shows title and tags
+            await pilot.pause()
+            await pilot.press("escape")
+            app.library_delete(app.library_pane.selected)  # the confirmation shows the title
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.click(".dialog Static", offset=(10, 0))
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.is_running and len(library) == 1
+            assert not list(tmp_path.glob("*.svg"))
+            screen = app.export_screenshot()
+            assert "\x1b" not in screen and "[USD]" in screen and "[/bold]" in screen
+
+
+async def test_hostile_file_names_in_the_import_dialog_are_literal(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "[@click=app.quit]x[-] [USD].bin").write_bytes(b"\x00\x01\x02 not text")
+    with Library.open(tmp_path / "lib") as library:
+        app = make_app(library)
+        async with app.run_test(size=WIDE) as pilot:
+            app.action_import_dialog()
+            await pilot.pause()
+            await pilot.press(*str(folder), "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            dialog = app.screen
+            assert dialog.report is not None and dialog.report.skipped
+            log = str(dialog.query_one("#import-log").content)
+            assert "[@click=app.quit]x[-] [USD].bin" in log
+            await pilot.click("#import-log", offset=(12, 0))
             await pilot.pause()
             assert app.is_running
-            screen = app.export_screenshot()
-            assert "\x1b" not in screen and "[USD]" in screen
+
+
+# ------------------------------------------------------------------------------------- layout, mouse, focus
+async def test_a_terminal_too_small_says_so_and_recovers(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        notice = app.query_one("#too-small")
+        assert notice.display and not app.query_one("#panes").display
+        assert "40×10" in str(notice.render())
+        await pilot.press("down", "enter", "tab")  # keys while too small do no harm
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert not notice.display and app.query_one("#panes").display
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_tab_moves_focus_between_the_panes(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.focused, ArticleTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, ReaderView)
+        await pilot.press("tab")
+        assert isinstance(app.focused, ArticleTable)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, ReaderView)
+
+
+async def test_mouse_click_selects_then_opens_and_the_wheel_scrolls(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.library_pane.table
+        await pilot.click(ArticleTable, offset=(5, 3))  # y=0 is the header: row 2
+        await pilot.pause()
+        assert table.cursor_row == 2 and app.reader_pane.article is None
+        await pilot.click(ArticleTable, offset=(5, 3))
+        await pilot.pause()
+        opened = app.reader_pane.article
+        assert opened is not None and opened.id == app.library_pane.selected.id
+        view = app.reader_pane.view
+        await pilot.mouse_down(ReaderView, offset=(5, 5))
+        await pilot.mouse_up(ReaderView, offset=(5, 5))
+        before = view.scroll_y
+        from textual.events import MouseScrollDown
+
+        view.post_message(MouseScrollDown(view, 5, 5, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert view.scroll_y > before
+
+
+def many_articles(library: Library, count: int) -> None:
+    from store import Candidate
+
+    library.add_candidates([Candidate(title=f"Article {i:04d} about the border talks", body=f"Body {i}.\n\nMore {i}.",
+                                      origin=f"gen/{i}.txt", source=f"outlet{i % 3}", published=f"2020-01-{1 + i % 28:02d}")
+                            for i in range(count)])
+
+
+async def test_a_long_library_pages_and_scrolls_with_the_cursor(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as library:
+        many_articles(library, 300)
+        app = make_app(library)
+        async with app.run_test(size=NARROW) as pilot:
+            table = app.library_pane.table
+            assert table.row_count == 303  # three source groups
+            assert table.cursor_row == 1  # the first article, under its group's header
+            await pilot.press("pagedown")
+            assert table.cursor_row == 1 + table.page_rows
+            await pilot.press("end")
+            await pilot.pause()
+            assert table.cursor_row == 302
+            assert table.scroll_y == table.max_scroll_y > 250
+            await pilot.press("home")
+            await pilot.pause()
+            assert table.cursor_row == 0 and table.scroll_y == 0
+            from textual.events import MouseScrollDown
+
+            table.post_message(MouseScrollDown(table, 5, 5, 0, 0, 0, False, False, False))
+            await pilot.pause()
+            assert table.scroll_y > 0 and table.cursor_row == 0  # the wheel scrolls; the cursor stays
+
+
+async def test_highlight_counts_show_once_the_library_has_annotations(library: Library) -> None:
+    """The notes pane's store adds Library.annotations(); the column uses it when it is there."""
+    from types import SimpleNamespace
+
+    first, second = library.articles()[:2]
+    notes = [SimpleNamespace(article_id=first.id)] * 3 + [SimpleNamespace(article_id=second.id)]
+    library.annotations = lambda *args, **kwargs: notes  # type: ignore[attr-defined]
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        shown = {table_row[0]: table_row[-1].strip() for table_row in
+                 (app.library_pane.table.row_plain(i) for i in range(app.library_pane.table.row_count))}
+        assert shown[first.title] == "3" and shown[second.title] == "1"
+        assert sum(1 for count in shown.values() if not count) == 3
+
+
+# ------------------------------------------------------------------------------------- themes and config
+async def test_the_theme_picked_is_remembered(library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.keymap import load_theme
+
+    monkeypatch.setenv("BROADSHEET_CONFIG", str(tmp_path / "config" / "config.toml"))
+    app = BroadsheetApp(library)
+    async with app.run_test(size=WIDE) as pilot:
+        app.theme = "nord"  # what the palette's "Change theme" does
+        await pilot.pause()
+    assert load_theme() == "nord"
+    again = BroadsheetApp(library)
+    async with again.run_test(size=WIDE):
+        assert again.theme == "nord"
+
+
+async def test_bad_config_still_starts_with_its_problems_shown(library: Library, tmp_path: Path) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('keymap = "vim"\ntheme = "no-such-theme"\n[keys]\n"library.explode" = "x"\n'
+                           '"library.toggle_star" = "ctrl+c"\n')
+    config, problems = load_config(config_file)
+    keymap, more = effective_keymap(config)
+    notices = [str(problem) for problem in (*problems, *more)]
+    assert any(f"{config_file}:4:" in notice and "library.explode" in notice for notice in notices)
+    assert any(f"{config_file}:5:" in notice and "ctrl+c" in notice for notice in notices)
+    app = BroadsheetApp(library, keymap=keymap, notices=notices, remember_theme=False, theme=config.theme)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        shown = [notification.message for notification in app._notifications]
+        assert any("library.explode" in message for message in shown)
+        assert any('unknown theme "no-such-theme"' in message for message in shown)
+        assert keymap.name == "vim" and app.keys_for("library.toggle_star") == "s"
+        await pilot.press("j")  # vim keys work
+        assert app.library_pane.table.cursor_row == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -10,7 +11,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Button, Footer
+from textual.widgets import Button, Footer, Static
 
 from store import Article, ImportReport, Library, LibraryError, LibraryLocked
 from store.demo import demo_files
@@ -19,13 +20,14 @@ from store.records import ProgressCallback
 from .actions import ACTIONS, ACTIONS_BY_ID
 from .commands import ActionCommands
 from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
-from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, effective_keymap, load_config, \
-    load_theme, save_theme
+from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display_keys, effective_keymap, \
+    load_config, load_theme, save_theme
 from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
 from .safe_text import plain
 
 NARROW_WIDTH = 100
+MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
 class BroadsheetApp(App[None]):
@@ -36,8 +38,10 @@ class BroadsheetApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
 
     def __init__(self, library: Library, *, keymap: Keymap | None = None,
-                 notices: list[str] | None = None, remember_theme: bool = True) -> None:
+                 notices: list[str] | None = None, remember_theme: bool = True,
+                 theme: str | None = None) -> None:
         super().__init__()
+        self.configured_theme = theme  # config.toml's `theme`, which wins over the one last picked
         self.library = library
         self.keymap_in_use = keymap or default_keymap()
         self.notices = list(notices or [])
@@ -47,21 +51,25 @@ class BroadsheetApp(App[None]):
         self._sequences = self._collect_sequences(self.keymap_in_use)
         self.showing = "library"  # which pane a narrow layout shows
         self._width = 0  # the terminal's width as of the last resize (0 until one arrives)
+        self._height = 0
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             yield LibraryPane(id="library")
             yield ReaderPane(id="reader")
+        yield Static(id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_keymap({action_id: ",".join(k for k in keys if " " not in k)
                          for action_id, keys in self.keymap_in_use.keys.items()})
-        if self.remember_theme:
-            theme = load_theme()
-            if theme and theme in self.available_themes:
-                self.theme = theme
+        theme = self.configured_theme or (load_theme() if self.remember_theme else None)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self.notices.append(f'unknown theme "{theme}" (the palette\'s "Change theme" lists them); '
+                                f'using "{self.theme}"')
         self.refresh_library()
         self.library_pane.table.focus()
         self._apply_showing()
@@ -76,6 +84,9 @@ class BroadsheetApp(App[None]):
                 save_theme(theme)
             except OSError:
                 pass
+            if self.configured_theme and theme != self.configured_theme:
+                self.notify(f'config.toml sets theme = "{self.configured_theme}", which wins at the next start',
+                            severity="warning", timeout=5)
 
     @property
     def library_pane(self) -> LibraryPane:
@@ -91,12 +102,21 @@ class BroadsheetApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         # the app's own size is updated after this handler runs, so the event's size is the truth
-        self._width = event.size.width
+        self._width, self._height = event.size.width, event.size.height
         self._apply_showing()
 
     def _apply_showing(self) -> None:
         """Narrow: one pane at a time. Wide: both, unless the reader was maximised."""
         library, reader = self.library_pane, self.reader_pane
+        width, height = self._width or self.size.width, self._height or self.size.height
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.query_one("#panes").display = not too_small
+        self.query_one(Footer).display = not too_small
+        notice = self.query_one("#too-small", Static)
+        notice.display = too_small
+        if too_small:
+            notice.update(Text(f"The terminal is {width}×{height}.\nbroadsheet needs {MIN_SIZE[0]}×{MIN_SIZE[1]}:\n"
+                               "make the window larger\n(q quits).", justify="center"))
         if self.narrow:
             library.display = self.showing == "library"
             reader.display = self.showing == "reader"
@@ -106,7 +126,26 @@ class BroadsheetApp(App[None]):
 
     # ------------------------------------------------------------------ library data
     def refresh_library(self, keep: str | None = None) -> None:
-        self.library_pane.show(self.library.articles(), keep=keep)
+        self.library_pane.highlight_counts = self._highlight_counts()
+        try:  # a large library's first clustering takes seconds: only once `broadsheet stories` cached it
+            stories = self.library.stories(evidence=False) if self.library.stories_are_quick() else None
+        except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
+            stories = None
+        self.library_pane.show(self.library.articles(), keep=keep, stories=stories)
+
+    def _highlight_counts(self) -> dict[str, int]:
+        """Highlights per article, once the library keeps annotations (they come with the notes
+        pane); a library without them shows an empty column."""
+        counts = getattr(self.library, "annotation_counts", None)
+        annotations = getattr(self.library, "annotations", None)
+        try:
+            if callable(counts):
+                return dict(counts())
+            if callable(annotations):
+                return dict(Counter(note.article_id for note in annotations()))
+        except LibraryError:
+            pass
+        return {}
 
     def import_targets(self, targets: list[str], progress: ProgressCallback | None = None) -> ImportReport:
         """Runs in the import dialog's worker thread; the dialog is modal, so nothing else writes."""
@@ -127,11 +166,11 @@ class BroadsheetApp(App[None]):
 
     def library_toggle_read(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_read([article.id], not article.read)):
-            self.refresh_library(keep=article.id)
+            self._article_changed(article.id)
 
     def library_toggle_star(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_starred([article.id], not article.starred)):
-            self.refresh_library(keep=article.id)
+            self._article_changed(article.id)
 
     def library_tag(self, article: Article | None) -> None:
         if article is None:
@@ -139,7 +178,7 @@ class BroadsheetApp(App[None]):
 
         def apply(result: tuple[list[str], list[str]] | None) -> None:
             if result and self._write(lambda: self.library.tag([article.id], add=result[0], remove=result[1])):
-                self.refresh_library(keep=article.id)
+                self._article_changed(article.id)
 
         self.push_screen(TagDialog(article.title, article.tags), apply)
 
@@ -185,14 +224,29 @@ class BroadsheetApp(App[None]):
             self.notify(f"Cannot open it: {error}", severity="error")
             return
         del body_loaded
-        if not article.read and not self.library.read_only:
-            self._write(lambda: self.library.set_read([article.id], True))
-            article = self.library.get(article_id)
         self.reader_pane.show(article)
-        self.refresh_library(keep=article.id)
+        self.library_pane.select(article.id)
         self.showing = "reader" if self.narrow else self.showing
         self._apply_showing()
         self.reader_pane.view.focus()
+        if not article.read and not self.library.read_only:
+            # opening marks it read; the write waits until the article is on screen
+            self.call_after_refresh(self._mark_read, article.id)
+
+    def _mark_read(self, article_id: str) -> None:
+        if self._write(lambda: self.library.set_read([article_id], True)):
+            self._article_changed(article_id)
+
+    def _article_changed(self, article_id: str) -> None:
+        """Redraw one article's row (read, starred, tags changed) without re-reading the library."""
+        try:
+            article = self.library.get(article_id)
+        except LibraryError:
+            self.refresh_library()
+            return
+        self.library_pane.update_article(article)
+        if self.reader_pane.article and self.reader_pane.article.id == article_id:
+            self.reader_pane.article = article
 
     def _save_position(self) -> None:
         current = self.reader_pane.article
@@ -248,7 +302,8 @@ class BroadsheetApp(App[None]):
 
     # ------------------------------------------------------------------ keys, help, palette
     def keys_for(self, action_id: str) -> str:
-        return ", ".join(self.keymap_in_use.keys.get(action_id, ()))
+        """The keys bound to an action now, as people read them ("?" rather than question_mark)."""
+        return display_keys(self.keymap_in_use.keys.get(action_id, ()))
 
     def focused_scope(self) -> tuple[str, Widget | None]:
         """The key scope of the focused widget and the widget that handles it: the nearest of the
@@ -290,7 +345,7 @@ class BroadsheetApp(App[None]):
     def action_help(self) -> None:
         scope, _ = self.focused_scope()
         rows = [(self.keys_for(spec.id) or "—", spec.description, spec.id)
-                for spec in ACTIONS if spec.scope in (scope, "app")]
+                for spec in sorted(ACTIONS, key=lambda spec: spec.scope == "app") if spec.scope in (scope, "app")]
         title = f"Keys: {scope} pane (key map: {self.keymap_in_use.name})"
         self.push_screen(HelpScreen(title, rows))
 
@@ -353,7 +408,9 @@ def run(path: Path, *, read_only: bool = False, demo: bool = False) -> None:
     keymap, keymap_problems = effective_keymap(config)
     notices.extend(str(problem) for problem in (*problems, *keymap_problems))
     try:
-        BroadsheetApp(library, keymap=keymap, notices=notices).run()
+        # config.theme falls back to the remembered theme; only a theme written in config.toml pins it
+        pinned = config.theme if config.theme != load_theme(config.path) else None
+        BroadsheetApp(library, keymap=keymap, notices=notices, theme=pinned).run()
     finally:
         library.close()
 

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Article, ImportReport, Library, LibraryError, __version__
+from store import Annotation, Article, ImportReport, Library, LibraryError, Story, __version__, save_text
 from store.cleaning import strip_controls
 from store.paths import LIBRARY_ENV, default_library_path
 
@@ -249,6 +249,134 @@ def show_command(state: Context, article_id: str, as_json: bool) -> None:
         out.print(_safe(article.body), soft_wrap=not out.is_terminal)
 
 
+# ------------------------------------------------------------------------------------- stories
+@cli.command("stories")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True,
+              help="tsv: one `origin<TAB>story id` line per article.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stories with their members and evidence as JSON.")
+@click.option("--evidence", is_flag=True, help="Under each story, list the links that put it together.")
+@click.option("--all", "show_all", is_flag=True, help="Also list single-article stories in the table.")
+@click.pass_obj
+def stories_command(state: Context, fmt: str, as_json: bool, evidence: bool, show_all: bool) -> None:
+    """Group the library into stories (reports of one event) and show who shares text with whom."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with _open_for_stories(state) as library:
+        progress = Progress(TextColumn("finding stories"), BarColumn(), TextColumn("{task.description}"),
+                            console=err, transient=True)
+        task = None
+
+        def update(done: int, total: int | None, what: str) -> None:
+            nonlocal task
+            if total is None or total < 2000:
+                return  # a small library is done before a bar would be worth drawing
+            if task is None:
+                progress.start()
+                task = progress.add_task("", total=total)
+            progress.update(task, completed=done, total=total, description=what)
+
+        try:
+            stories = library.stories(evidence=as_json or evidence, progress=update)
+        finally:
+            if task is not None:
+                progress.stop()
+        if fmt == "tsv":
+            lines = []
+            for story in stories:
+                for article_id in story.article_ids:
+                    origin = library.get(article_id).origin.replace("\t", " ").replace("\n", " ")
+                    lines.append(f"{origin}\t{story.id}\n")
+            sys.stdout.write("".join(lines))
+            return
+        if as_json:
+            sys.stdout.write(orjson.dumps([_story_json(library, s) for s in stories],
+                                          option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        _print_stories(library, stories, evidence, show_all)
+
+
+@contextmanager
+def _open_for_stories(state: Context) -> Iterator[Library]:
+    """Writable when possible, so the stories cache is saved; read-only (recomputed) when the app holds the lock."""
+    from store import LibraryLocked
+
+    if state.read_only:
+        with state.open() as library:
+            yield library
+        return
+    try:
+        opened = state.open(write=True)
+        library = opened.__enter__()
+    except LibraryLocked:
+        with state.open() as library:
+            yield library
+        return
+    try:
+        yield library
+    finally:
+        opened.__exit__(None, None, None)
+
+
+def _print_evidence(library: Library, stories: list[Story]) -> None:
+    """Each story as a block: its members (oldest first) and the links that put it together."""
+    for story in stories:
+        head = Text(f"{story.id}  ", style="bold")
+        head.append(f"{len(story.article_ids)} reports  ", style="dim")
+        head.append(story.title, style="bold")
+        out.print(head)
+        titles = {}
+        for article_id in story.article_ids:
+            article = library.get(article_id)
+            titles[article_id] = article.title
+            row = Text("  ")
+            row.append(article.id, style="cyan")
+            row.append(f"  {(article.published or '')[:16]:<16}  ", style="dim")
+            row.append(f"{(article.source or '—')[:20]:<20}  ")
+            row.append(article.title)
+            out.print(row, no_wrap=True, overflow="ellipsis")
+        for link in story.links:
+            style = "yellow" if link.relation == "shares text" else "dim"
+            out.print(Text(f"    ↔ {link.a} · {link.b}: {link.describe()}", style=style))
+        out.print()
+
+
+def _story_json(library: Library, story: Story) -> dict[str, object]:
+    from dataclasses import asdict
+
+    return {"id": story.id, "title": story.title, "size": len(story.article_ids), "sources": list(story.sources),
+            "first_date": story.first_date, "last_date": story.last_date,
+            "articles": [{"id": a.id, "title": a.title, "source": a.source, "published": a.published,
+                          "origin": a.origin} for a in (library.get(i) for i in story.article_ids)],
+            "links": [{**asdict(link), "summary": link.describe()} for link in story.links]}
+
+
+def _print_stories(library: Library, stories: list[Story], evidence: bool, show_all: bool) -> None:
+    shown = [s for s in stories if show_all or len(s.article_ids) > 1]
+    singles = sum(1 for s in stories if len(s.article_ids) == 1)
+    if not shown:
+        out.print(f"no stories of more than one article yet ({plural(singles, 'article')} on their own; --all lists them)")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column, options in (("story", {"no_wrap": True, "style": "dim"}), ("size", {"justify": "right"}),
+                            ("label", {"ratio": 1}), ("outlets", {"max_width": 30}), ("dates", {"no_wrap": True})):
+        table.add_column(column, **options)
+    for story in shown:
+        span = "—"
+        if story.first_date:
+            first, last = story.first_date[:10], (story.last_date or story.first_date)[:10]
+            span = first if first == last else f"{first} – {last}"
+        table.add_row(story.id, str(len(story.article_ids)), _safe(story.title),
+                      _safe(", ".join(story.sources) or "—"), span)
+    if evidence:
+        _print_evidence(library, shown)
+    else:
+        out.print(table)
+    tail = f"{len(shown)} {'story' if len(shown) == 1 else 'stories'}"
+    if singles and not show_all:
+        tail += f"; {plural(singles, 'article')} on their own (--all lists them)"
+    out.print(Text(tail, style="dim"))
+
+
 # ------------------------------------------------------------------------------------- changes
 @cli.command("tag")
 @click.argument("article_ids", nargs=-1, required=True)
@@ -299,8 +427,12 @@ def rm_command(state: Context, article_ids: tuple[str, ...], yes: bool) -> None:
             if not click.confirm(f"Remove {plural(len(articles), 'article')}?"):
                 out.print("nothing removed")
                 return
+        kept = len(library.annotations(article_ids=[a.id for a in articles]))
         removed = library.remove([a.id for a in articles])
         out.print(f"removed {plural(len(removed), 'article')}")
+        if kept:
+            out.print(f"{plural(kept, 'highlight')} kept: `broadsheet annotations --detached` lists them; "
+                      "importing the same text again brings them back")
 
 
 @cli.command("doctor")
@@ -324,6 +456,199 @@ def doctor_command(state: Context, restore: bool) -> None:
         out.print(line)
     if not report.healthy:
         raise SystemExit(EXIT_ERROR)
+
+
+# ------------------------------------------------------------------------------------- highlights and annotations
+ANNOTATION_FILE_LIMIT = 200 * 1024 * 1024
+
+
+def _print_annotation(annotation: Annotation, title: str, labels: dict[int, str]) -> None:
+    """One line per highlight (cut to the terminal's width), and its note under it."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(f"{annotation.id}  ", style="dim")
+    line.append(f"{annotation.color} {labels.get(annotation.color, '')}"[:16].ljust(17),
+                style=f"bold {HIGHLIGHT_STYLES.get(annotation.color, '')}")
+    if annotation.state == "moved":
+        line.append(f"moved {annotation.score:.0%}  ", style="yellow")
+    elif annotation.state == "orphaned":
+        line.append("ORPHANED  ", style="red")
+    quote = " ".join(annotation.exact.split())
+    line.append(f"“{quote[:100]}{'…' if len(quote) > 100 else ''}”")
+    line.append(f"  {title[:50]}", style="dim")
+    if annotation.tags:
+        line.append("  " + " ".join(f"#{tag}" for tag in annotation.tags), style="cyan")
+    out.print(line, no_wrap=True, overflow="ellipsis")
+    if annotation.note:
+        note = " ".join(annotation.note.split())
+        out.print(Text(f"    note: {note[:200]}{'…' if len(note) > 200 else ''}", style="italic"),
+                  no_wrap=True, overflow="ellipsis")
+
+
+HIGHLIGHT_STYLES = {1: "yellow", 2: "green", 3: "blue", 4: "red", 5: "magenta"}
+
+
+@cli.command("annotations")
+@click.option("--article", "article_ids", multiple=True, help="Only highlights of this article (repeatable).")
+@click.option("--story", "story_id", default=None, help="Only highlights of articles in this story.")
+@click.option("--tag", default=None, help="Only highlights with this tag.")
+@click.option("--color", type=click.IntRange(1, 5), default=None, help="Only highlights of this colour (1-5).")
+@click.option("--text", default=None, help="Only highlights whose quote, note or tags contain these words.")
+@click.option("--orphaned", is_flag=True, help="Only highlights whose quote was not found after an edit.")
+@click.option("--moved", is_flag=True, help="Only highlights re-anchored by a fuzzy match (text changed).")
+@click.option("--detached", is_flag=True, help="Highlights of removed articles (kept; re-importing the "
+                                               "same text brings them back).")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.pass_obj
+def annotations_command(state: Context, article_ids: tuple[str, ...], story_id: str | None, tag: str | None,
+                        color: int | None, text: str | None, orphaned: bool, moved: bool, detached: bool,
+                        as_json: bool) -> None:
+    """List highlights and their notes, in article order."""
+    if orphaned and moved:
+        fail("give --orphaned or --moved, not both", EXIT_USAGE)
+    with state.open() as library:
+        if detached:
+            found = library.detached_annotations()
+        else:
+            found = library.annotations(article_ids=list(article_ids) or None, story_id=story_id, tag=tag,
+                                        color=color, text=text,
+                                        state="orphaned" if orphaned else "moved" if moved else None)
+        labels = library.color_labels()
+        titles = {a.article_id: (library.get(a.article_id).title if not detached else "(removed article)")
+                  for a in found}
+        if as_json:
+            records = [{**{k: v for k, v in a.__dict__.items()}, "tags": list(a.tags),
+                        "label": labels.get(a.color, ""), "title": titles[a.article_id]} for a in found]
+            sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        if not found:
+            out.print("no highlights" + (" match" if article_ids or story_id or tag or color or text or orphaned
+                                         or moved else " yet"))
+            return
+        for annotation in found:
+            _print_annotation(annotation, titles[annotation.article_id], labels)
+        out.print(Text(plural(len(found), "highlight"), style="dim"))
+
+
+@cli.command("annotate")
+@click.argument("article_id")
+@click.argument("quote")
+@click.option("--occurrence", type=click.IntRange(1), default=None, help="Which occurrence, if the text occurs more than once.")
+@click.option("--color", type=click.IntRange(1, 5), default=1, show_default=True, help="Colour 1-5.")
+@click.option("--note", default="", help="A note on the highlight.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.pass_obj
+def annotate_command(state: Context, article_id: str, quote: str, occurrence: int | None, color: int, note: str,
+                     tags: tuple[str, ...]) -> None:
+    """Highlight the passage QUOTE of an article (white space in QUOTE matches any white space)."""
+    from store.annotations import locate
+
+    with state.open(write=True) as library:
+        article = library.get(article_id)
+        start, end = locate(article.body, quote, occurrence)
+        made = library.annotate(article.id, start, end, color=color, note=note, tags=tags)
+        _print_annotation(made, article.title, library.color_labels())
+
+
+@cli.command("reattach")
+@click.argument("annotation_id")
+@click.argument("quote")
+@click.option("--occurrence", type=click.IntRange(1), default=None, help="Which occurrence, if the text occurs more than once.")
+@click.pass_obj
+def reattach_command(state: Context, annotation_id: str, quote: str, occurrence: int | None) -> None:
+    """Put an orphaned (or moved) highlight on the passage QUOTE of its article's current text."""
+    from store.annotations import locate
+
+    with state.open(write=True) as library:
+        annotation = library.annotation(annotation_id)
+        article = library.get(annotation.article_id)
+        start, end = locate(article.body, quote, occurrence)
+        fixed = library.update_annotation(annotation.id, start=start, end=end)
+        _print_annotation(fixed, article.title, library.color_labels())
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["md", "jsonld", "csv"]), default="md", show_default=True,
+              help="Markdown (Obsidian-friendly), W3C Web Annotation JSON-LD, or CSV.")
+@click.option("--article", "article_ids", multiple=True, help="Only highlights of this article (repeatable).")
+@click.option("--story", "story_id", default=None, help="Only highlights of articles in this story.")
+@click.option("--tag", default=None, help="Only highlights with this tag.")
+@click.option("--color", type=click.IntRange(1, 5), default=None, help="Only highlights of this colour (1-5).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@click.pass_obj
+def export_command(state: Context, fmt: str, article_ids: tuple[str, ...], story_id: str | None,
+                   tag: str | None, color: int | None, output: Path | None) -> None:
+    """Export highlights and notes: broadsheet export --format md|jsonld|csv [-o FILE]."""
+    with state.open() as library:
+        text = library.export_annotations(fmt, article_ids=list(article_ids) or None, story_id=story_id, tag=tag,
+                                          color=color)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.is_dir():
+        fail(f"{output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        fail(f"no folder {output.parent} to write {output.name} into")
+    save_text(output, text)
+    count = text.count("urn:broadsheet:annotation:") if fmt == "jsonld" else None
+    err.print(Text(f"wrote {output}" + (f" ({plural(count, 'highlight')})" if count is not None else "")))
+
+
+@cli.command("import-annotations")
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-v", "--verbose", is_flag=True, help="List every annotation added.")
+@click.pass_obj
+def import_annotations_command(state: Context, file: Path, verbose: bool) -> None:
+    """Restore highlights from a JSON-LD file (as `export --format jsonld` writes; "-" reads stdin).
+
+    Annotations are matched to articles by id, text, URL or origin and placed by their quote;
+    importing the same file twice adds nothing.
+    """
+    if str(file) == "-":
+        raw = sys.stdin.buffer.read(ANNOTATION_FILE_LIMIT + 1)
+    else:
+        if not file.is_file():
+            fail(f"no file {file}")
+        if file.stat().st_size > ANNOTATION_FILE_LIMIT:
+            fail(f"{file} is larger than 200 MB; not an annotation file broadsheet reads")
+        raw = file.read_bytes()
+    if len(raw) > ANNOTATION_FILE_LIMIT:
+        fail("the input is larger than 200 MB; not an annotation file broadsheet reads")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text; not a JSON-LD annotation file")
+    with state.open(write=True) as library:
+        report = library.import_annotations(text)
+        labels = library.color_labels()
+        for annotation in report.added if verbose else report.moved + report.orphaned:
+            _print_annotation(annotation, library.get(annotation.article_id).title, labels)
+        for annotation_id, reason in report.unmatched:
+            line = Text("unmatched  ", style="red")
+            line.append(f"{annotation_id}: {reason}")
+            out.print(line)
+        for color, label in sorted(report.labels.items()):
+            out.print(Text(f"colour {color} is now called {label!r} (as in the file)"))
+    out.print(Text(report.summary(), style="bold"))
+    if report.unmatched and not (report.added or report.present):
+        raise SystemExit(EXIT_ERROR)
+
+
+@cli.command("labels")
+@click.argument("color", type=click.IntRange(1, 5), required=False)
+@click.argument("label", required=False)
+@click.pass_obj
+def labels_command(state: Context, color: int | None, label: str | None) -> None:
+    """Show the colour labels, or rename one: broadsheet labels 2 "evidence" ("" resets it)."""
+    if color is not None and label is None:
+        fail("give the new label too: broadsheet labels N LABEL", EXIT_USAGE)
+    with state.open(write=color is not None) as library:
+        if color is not None and label is not None:
+            library.set_color_label(color, label)
+        for number, name in library.color_labels().items():
+            line = Text(f"{number}  ", style=f"bold {HIGHLIGHT_STYLES[number]}")
+            line.append(name)
+            out.print(line)
 
 
 # ------------------------------------------------------------------------------------- keys, config

@@ -126,8 +126,12 @@ class ImportDialog(ModalScreen[ImportReport | None]):
         self.query_one(ProgressBar).update(total=1, progress=1)
         self.query_one("#import-current", Static).update(Text(report.summary(), style="bold"))
         log = Text()
-        for outcome in report.refused + report.updated + [o for o in report.added if o.message]:
-            log.append(f"{outcome.status:>8}  ", style="red" if outcome.status == "refused" else "yellow")
+        # what did not simply go in is listed, refusals first: the user can fix those
+        listed = report.refused + report.skipped + [o for o in report.outcomes if o.status == "duplicate"] + report.updated + \
+            [o for o in report.added if o.message]
+        colours = {"refused": "red", "skipped": "yellow", "duplicate": "dim"}
+        for outcome in listed:
+            log.append(f"{outcome.status:>9}  ", style=colours.get(outcome.status, "cyan"))
             log.append_text(plain(outcome.origin))
             if outcome.message:
                 log.append_text(plain(f": {outcome.message}"))

@@ -11,16 +11,23 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 
-from store import Article
+from store import Article, Story
 
 from .keymap import bindings_for, default_keymap
+from .row_table import CELL_PADDING, Row, RowTable
 from .safe_text import plain
 
 SORTS = ("date", "source", "title", "words")
 FILTERS = ("all", "unread", "starred")
-GROUPS = ("source", "date", "none")  # "story" joins once stories exist
+GROUPS = ("story", "source", "date", "none")
+
+COLUMNS = (("Title", "title"), ("Source", "source"), ("Date", "date"), ("Words", "words"), ("", "flags"),
+           ("✎", "notes"))
+FIXED_WIDTHS = {"date": 10, "words": 5, "flags": 2, "notes": 3}
+SOURCE_MAX = 16
+MIN_TITLE = 30  # below this a narrow pane drops other columns first
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,24 @@ def _matches(article: Article, text: str) -> bool:
     return True
 
 
-def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article]]]:
-    """The groups to show, each with its articles, in display order."""
+@dataclass(frozen=True)
+class StoryLabel:
+    """What the pane shows of an article's story (the app fills these from `Library.stories`)."""
+
+    id: str
+    title: str
+    size: int
+
+
+def story_labels(stories: list[Story]) -> dict[str, StoryLabel]:
+    return {article_id: StoryLabel(story.id, story.title, len(story.article_ids))
+            for story in stories for article_id in story.article_ids}
+
+
+def arrange(articles: list[Article], view: View,
+            stories: dict[str, StoryLabel] | None = None) -> list[tuple[str, list[Article]]]:
+    """The groups to show, each with its articles, in display order. Grouped by story, the
+    biggest stories come first and the articles on their own are gathered at the end."""
     chosen = [a for a in articles
               if (view.filter != "unread" or not a.read) and (view.filter != "starred" or a.starred)
               and (not view.text or _matches(a, view.text))]
@@ -60,6 +83,20 @@ def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article
     chosen.sort(key=keys[view.sort], reverse=view.sort in ("date", "words"))
     if view.group == "none":
         return [("", chosen)]
+    if view.group == "story":
+        if not stories:
+            return [("", chosen)]
+        by_story: dict[str, list[Article]] = {}
+        alone: list[Article] = []
+        for article in chosen:
+            label = stories.get(article.id)
+            if label is None or label.size < 2:
+                alone.append(article)
+            else:
+                by_story.setdefault(label.id, []).append(article)
+        ordered = sorted(by_story.values(), key=lambda group: (-stories[group[0].id].size, stories[group[0].id].title))
+        arranged = [(stories[group[0].id].title, group) for group in ordered]
+        return arranged + ([("on its own", alone)] if alone else [])
     groups: dict[str, list[Article]] = {}
     for article in chosen:
         label = (article.source or "no source") if view.group == "source" else article.date[:7]
@@ -67,8 +104,8 @@ def arrange(articles: list[Article], view: View) -> list[tuple[str, list[Article
     return sorted(groups.items(), key=lambda item: item[0], reverse=view.group == "date")
 
 
-class ArticleTable(DataTable[Text], inherit_bindings=False):
-    """DataTable without its built-in (id-less) bindings: the key map binds ours."""
+class ArticleTable(RowTable):
+    """The library's rows, virtual (10k articles paint as fast as 10); the key map binds its keys."""
 
     KEY_SCOPE = "library"
     BINDINGS: list[Binding] = bindings_for(KEY_SCOPE, default_keymap())
@@ -115,11 +152,20 @@ class ArticleTable(DataTable[Text], inherit_bindings=False):
     def action_filter_text(self) -> None:
         self.pane.start_filter()
 
+    def row_cells(self, row: Row) -> tuple[Text, ...]:
+        return self.pane.cells(row.item) if isinstance(row.item, Article) else row.cells
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
     def action_page_down(self) -> None:
-        self.move_cursor(row=min(self.row_count - 1, self.cursor_row + max(1, self.size.height - 2)))
+        self.move_cursor(row=self.cursor_row + self.page_rows)
 
     def action_page_up(self) -> None:
-        self.move_cursor(row=max(0, self.cursor_row - max(1, self.size.height - 2)))
+        self.move_cursor(row=self.cursor_row - self.page_rows)
 
     def action_top(self) -> None:
         self.move_cursor(row=0)
@@ -138,12 +184,14 @@ class LibraryPane(Vertical):
         self._articles: list[Article] = []
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
+        self.stories: dict[str, StoryLabel] = {}
+        self._group_chosen = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-status")
         yield Input(placeholder="filter: words, tag:NAME, source:NAME (Enter applies, Esc clears)",
                     id="library-filter", classes="hidden")
-        table = ArticleTable(id="library-table", cursor_type="row", zebra_stripes=False)
+        table = ArticleTable(id="library-table")
         yield table
         with Vertical(id="library-empty", classes="hidden"):
             yield Static(Text.assemble(("Your library is empty.\n\n", "bold"),
@@ -156,64 +204,104 @@ class LibraryPane(Vertical):
         return self.query_one(ArticleTable)
 
     def on_mount(self) -> None:
-        table = self.table
-        for label, key, width in (("Title", "title", None), ("Source", "source", 16), ("Date", "date", 10),
-                                  ("Words", "words", 6), ("", "flags", 3), ("✎", "notes", 3)):
-            table.add_column(label, key=key, width=width)
+        self.table.set_columns(list(COLUMNS), *self._widths())
 
     def on_resize(self) -> None:
-        self._fit_title_column()
+        self._fit_columns()
 
-    def _fit_title_column(self) -> None:
+    def _widths(self) -> tuple[dict[str, int], frozenset[str]]:
+        """The title takes what the other columns leave; the source column is as wide as the longest
+        source shown (capped), so a library without sources does not waste a column on dashes. A
+        narrow pane drops the word count, then the source, before the title gets too short."""
         table = self.table
-        fixed = 16 + 10 + 6 + 3 + 3 + 6 * 2 + 2
-        title = table.columns.get("title")  # type: ignore[call-overload]
-        if title is not None:
-            title.width = max(12, self.size.width - fixed)
-            title.auto_width = False
-            table.refresh()
+        widths = dict(FIXED_WIDTHS)
+        widths["source"] = min(SOURCE_MAX, max([6, *(len(a.source) for a in self._articles[:2000])]))
+        hidden: frozenset[str] = frozenset()
+        for drop in ((), ("words",), ("words", "source")):
+            hidden = frozenset(drop)
+            shown = [key for _, key in COLUMNS if key not in hidden]
+            # the table keeps a gutter for its vertical scrollbar (CSS), so rows never scroll sideways
+            spare = self.size.width - table.styles.scrollbar_size_vertical - 2 * CELL_PADDING * len(shown)
+            widths["title"] = max(12, spare - sum(widths[key] for key in shown if key != "title"))
+            if widths["title"] >= MIN_TITLE:
+                break
+        return widths, hidden
+
+    def _fit_columns(self) -> None:
+        self.table.set_widths(*self._widths())
 
     @property
     def selected(self) -> Article | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._row_article.get(key or "")
+        key = self.table.cursor_key
+        return self._row_article.get(key) if key else None
 
-    def show(self, articles: list[Article], keep: str | None = None) -> None:
-        """Show `articles` as the current view arranges them; keep the cursor on `keep` if present."""
+    def show(self, articles: list[Article], keep: str | None = None, stories: list[Story] | None = None) -> None:
+        """Show `articles` as the current view arranges them; keep the cursor on `keep` if present.
+        With `stories`, grouping by story becomes the default once some story has two reports."""
         self._articles = articles
+        if stories is not None:
+            self.stories = story_labels(stories)
+            if not self._group_chosen:
+                grouped = any(label.size > 1 for label in self.stories.values())
+                wanted = "story" if grouped else "source"
+                if self.view.group != wanted:
+                    self.set_reactive(LibraryPane.view, View(**{**self.view.__dict__, "group": wanted}))
         keep = keep or (self.selected.id if self.selected else None)
-        table = self.table
-        table.clear()
         self._row_article.clear()
+        rows: list[Row] = []
         target_row = None
-        shown = 0
-        for label, members in arrange(articles, self.view):
+        groups = arrange(articles, self.view, self.stories)
+        if len(groups) == 1:  # one group says nothing a header would add
+            groups = [("", groups[0][1])]
+        for number, (label, members) in enumerate(groups):
             if label:
-                header = Text("▾ ", style="bold $accent")  # the label is a source or a date: untrusted
-                header.append_text(plain(label, style="bold $accent"))
-                header.append(f"  ({len(members)})", style="bold $accent")
-                table.add_row(header, Text(""), Text(""),
-                              Text(""), Text(""), Text(""), key=f"group:{label}")
+                # a story's label is a long title: the count goes first so a narrow column still shows it.
+                # The label is a source, a date or a title: untrusted, so plain() (no markup, no escapes)
+                story = self.view.group == "story"
+                header = Text(f"▾ {len(members)} · " if story else "▾ ")
+                header.append_text(plain(label))
+                if not story:
+                    header.append(f"  ({len(members)})")
+                rows.append(Row(f"group:{number}:{label}", label=header))
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
                 if article.id == keep:
-                    target_row = table.row_count
-                style = "" if article.read else "bold"
-                flags = ("★" if article.starred else " ") + (" " if article.read else "●")
-                count = self.highlight_counts.get(article.id, 0)
-                table.add_row(plain(article.title, style=style), plain(article.source or "—", style="dim"),
-                              Text((article.date or "")[:10]), Text(str(article.word_count), justify="right"),
-                              Text(flags, style="yellow"), Text(str(count) if count else ""), key=row)
-                shown += 1
+                    target_row = len(rows)
+                rows.append(Row(row, item=article))
         if target_row is None:
-            target_row = next((i for i, key in enumerate(table.rows) if key.value in self._row_article), 0)
-        if table.row_count:
-            table.move_cursor(row=target_row)
-        self._update_status(shown)
+            target_row = next((i for i, row in enumerate(rows) if row.key in self._row_article), 0)
+        self.table.set_rows(rows, cursor=target_row)
+        self._update_status(len(self._row_article))
+        self._fit_columns()
+
+    def update_article(self, article: Article) -> None:
+        """One article changed (read, starred, tags): redraw its row in place. The list is not
+        re-read or re-arranged (a filter on unread keeps a just-read row until the next refresh),
+        so the cursor stays where the reader left it."""
+        key = f"article:{article.id}"
+        if key not in self._row_article:
+            return
+        self._row_article[key] = article
+        self._articles = [article if known.id == article.id else known for known in self._articles]
+        table = self.table
+        table.update_row(table.row_keys.index(key), Row(key, item=article))
+
+    def select(self, article_id: str) -> None:
+        """Put the cursor on an article's row, if it is shown."""
+        key = f"article:{article_id}"
+        if key in self._row_article:
+            self.table.move_cursor(row=self.table.row_keys.index(key))
+
+    def cells(self, article: Article) -> tuple[Text, ...]:
+        title = plain(article.title, style="" if article.read else "bold")
+        title.no_wrap, title.overflow = True, "ellipsis"
+        source = plain(article.source or "—", style="dim")
+        source.no_wrap, source.overflow = True, "ellipsis"
+        flags = ("★" if article.starred else " ") + (" " if article.read else "●")
+        count = self.highlight_counts.get(article.id, 0)
+        return (title, source, Text((article.date or "")[:10]), Text(f"{article.word_count:>{FIXED_WIDTHS['words']}}"),
+                Text(flags, style="yellow"), Text(f"{count:>3}" if count else "", style="magenta"))
 
     def _update_status(self, shown: int) -> None:
         view = self.view
@@ -230,13 +318,15 @@ class LibraryPane(Vertical):
     def watch_view(self) -> None:
         self.show(self._articles)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        article = self._row_article.get(event.row_key.value or "")
+    def on_row_table_selected(self, event: RowTable.Selected) -> None:
+        article = self._row_article.get(event.key)
         if article is not None:
             self.post_message(ArticleTable.OpenRequested(article.id))
 
     def cycle(self, field: str) -> None:
         options = {"sort": SORTS, "filter": FILTERS, "group": GROUPS}[field]
+        if field == "group":
+            self._group_chosen = True
         current = getattr(self.view, field)
         following = options[(options.index(current) + 1) % len(options)]
         self.view = View(**{**self.view.__dict__, field: following})

@@ -24,13 +24,18 @@ class ReaderView(ArticleView):
         self.app.action_close_reader()  # type: ignore[attr-defined]
 
 
+PLACEHOLDER = Text.assemble(("No article open.\n", "bold"),
+                            ("Enter opens the one under the cursor (or click it twice).\n"
+                             "? lists the keys; Ctrl+P, every action.", "dim"))
+
+
 class ReaderPane(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.article: Article | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Open an article from the library (Enter).", style="dim"), id="reader-header")
+        yield Static(PLACEHOLDER, id="reader-header")
         yield ReaderView(id="reader-view")
 
     @property
@@ -42,7 +47,8 @@ class ReaderPane(Vertical):
         header = Text()
         header.append_text(plain(article.title, style="bold"))
         header.append("\n")
-        details = [article.source or "no source", (article.published or f"imported {article.imported_at}")[:10],
+        details = [article.source or "no source",
+                   article.published[:10] if article.published else f"imported {article.imported_at[:10]}",
                    f"{article.word_count} words"]
         if article.author:
             details.insert(1, article.author)
@@ -54,6 +60,5 @@ class ReaderPane(Vertical):
 
     def clear(self) -> None:
         self.article = None
-        self.query_one("#reader-header", Static).update(Text("Open an article from the library (Enter).",
-                                                              style="dim"))
+        self.query_one("#reader-header", Static).update(PLACEHOLDER)
         self.view.set_text("")

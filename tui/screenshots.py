@@ -1,46 +1,110 @@
-"""Regenerates screenshots/*.svg by driving the real app headless on a fresh demo library."""
+"""Regenerates screenshots/*.svg by driving the real app headless on a fresh demo library.
+
+The same sessions (what is pressed, at which terminal size) feed the snapshot tests in
+`tests/test_snapshots.py`, so the README's pictures and the tests show the same screens.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from store import Library
-from store.demo import make_demo_library
+from textual.pilot import Pilot
+
+from store import Candidate, Library
+from store.demo import demo_files
 
 from .app import BroadsheetApp
 
 WIDE = (160, 45)
 NARROW = (80, 24)
+THEME = "textual-dark"
+FIXED_IMPORT_TIME = 1_767_258_000  # 2026-01-01 09:00 UTC: the demo's "imported" date on every run
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str  # screenshots/<name>.svg
+    size: tuple[int, int]
+    keys: tuple[str, ...]
+
+
+SESSIONS = (
+    Session("library", WIDE, ()),
+    Session("reader", WIDE, ("down", "enter")),
+    Session("help", WIDE, ("question_mark",)),
+    Session("narrow-library", NARROW, ()),
+    Session("narrow-reader", NARROW, ("enter",)),
+)
+
+
+@contextmanager
+def _frozen_clock() -> Iterator[None]:
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(FIXED_IMPORT_TIME)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def build_demo_library(folder: Path) -> Path:
+    """The demo library as pictures show it: the articles and ids of `broadsheet --demo`, with a
+    fixed import time and origins named as in the repository (not this machine's install path)."""
+    candidates = []
+    for path in demo_files():
+        title, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+        candidates.append(Candidate(title=title.strip(), body=body, origin=f"store/demo/{path.name}", tags=("demo",)))
+    with _frozen_clock(), Library.open(folder) as library:
+        library.add_candidates(candidates)
+    return folder
+
+
+def screenshot_app(library: Library) -> BroadsheetApp:
+    """The app with nothing from this user's config: default keys, fixed theme."""
+    app = BroadsheetApp(library, remember_theme=False, theme=THEME)
+    return app
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Before a picture: no blinking cursor, nothing pending."""
+    for widget in pilot.app.query("*"):
+        if hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
 
 
 async def _shoot(library_path: Path, out: Path) -> list[Path]:
     written: list[Path] = []
-
-    async def session(name: str, size: tuple[int, int], keys: list[str]) -> None:
-        with Library.open(library_path) as library:
-            app = BroadsheetApp(library, remember_theme=False)
-            async with app.run_test(size=size) as pilot:
+    for session in SESSIONS:
+        fresh = library_path.parent / f"session-{session.name}"  # one session's reads don't show in the next
+        shutil.copytree(library_path, fresh)
+        with Library.open(fresh) as library:
+            app = screenshot_app(library)
+            async with app.run_test(size=session.size) as pilot:
                 await pilot.pause()
-                for key in keys:
+                for key in session.keys:
                     await pilot.press(key)
                     await pilot.pause()
-                app.save_screenshot(f"{name}.svg", str(out))
-                written.append(out / f"{name}.svg")
-
-    await session("library", WIDE, [])
-    await session("reader", WIDE, ["down", "enter", "pagedown"])
-    await session("help", WIDE, ["question_mark"])
-    await session("narrow-library", NARROW, [])
-    await session("narrow-reader", NARROW, ["enter"])
+                await settle(pilot)
+                app.save_screenshot(f"{session.name}.svg", str(out))
+                written.append(out / f"{session.name}.svg")
     return written
 
 
 def make_screenshots(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    library_path = make_demo_library()
+    folder = Path(tempfile.mkdtemp(prefix="broadsheet-shots-"))
     try:
-        return asyncio.run(_shoot(library_path, out))
+        return asyncio.run(_shoot(build_demo_library(folder / "library"), out))
     finally:
-        shutil.rmtree(library_path.parent, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)

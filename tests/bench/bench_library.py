@@ -79,7 +79,7 @@ def cached_library(size: int, seed: int, rebuild: bool = False) -> tuple[Path, f
 
 def reset_state(folder: Path) -> None:
     """Back to the state right after the build: no hot state, no backups."""
-    for name in ("state.json", "annotations.json", ".lock-owner"):
+    for name in ("state.json", "annotations.json", "annotations.json.journal", ".lock-owner"):
         (folder / name).unlink(missing_ok=True)
     for sub in ("backups", "corrupt"):
         shutil.rmtree(folder / sub, ignore_errors=True)

@@ -1,0 +1,566 @@
+"""Stories: the library grouped into reports of one event, with the evidence for each grouping.
+
+Two relations between articles (DESIGN.md, "Overlap and comparison"):
+- *same story*: independent reports of one event. TF-IDF cosine of stemmed words and word pairs,
+  minus each article's background similarity (its 7th..16th best matches), clustered by average
+  link (story_graph.py). B-cubed F1 on the dev sets: tests/bench/bench_stories.py.
+- *shares text*: one report reuses another's sentences (wire copy, rewrites, quotes): the share of
+  each one's words inside 8-word runs the other also has, with the direction when dates (or
+  quotation marks around the reused words) tell who was first.
+
+Sentences that recur in three or more articles that otherwise share nothing (photo credits,
+newsletter nags, "Breaking news emails...") are boilerplate: they count for neither relation.
+
+The index is kept up to date incrementally (`StoryIndex.update`): new articles are matched against
+the existing ones and only the affected connected components are clustered again; removing an
+article re-clusters only its own story's component. It is cached in `stories.npz` in the library
+folder (written atomically) and fully rebuilt when the library has grown or shrunk by a quarter
+since the last full build (document frequencies drift) or when the cache is from another version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import story_graph as graph
+from . import story_text as text
+from .atomic import atomic_write
+
+CACHE_FILE = "stories.npz"
+CACHE_VERSION = 1
+BOILERPLATE_MIN_ARTICLES = 3   # a sentence in this many articles that share nothing else is boilerplate
+BOILERPLATE_MIN_WORDS = 4      # shorter fragments ("The U.S.") are left alone: they are not boilerplate, just common
+RELATED_SHARE = 0.25           # share of an article's sentences that recur among the others: related, not boilerplate
+BOILERPLATE_SAMPLE = 8         # articles looked at to decide whether a recurring sentence's articles are related
+SHARE_MIN_WORDS = 20           # words in shared 8-word runs before two reports "share text"
+REBUILD_DRIFT = 0.25           # full rebuild when the library changed size by this fraction since the last one
+FULL_REBUILD_BELOW = 200       # small libraries are always rebuilt: it takes well under a second
+
+ProgressCallback = Callable[[int, int | None, str], None]
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """Evidence for one pair of articles of a story."""
+
+    a: str
+    b: str
+    relation: str                # "same story" | "shares text"
+    score: float                 # same story: cosine; shares text: max(share_a, share_b)
+    share_a: float               # fraction of a's text found in b (0 if not computed)
+    share_b: float               # fraction of b's text found in a
+    first: str | None            # id of the earlier-published of the two, when dates (or quoting) allow
+    lag_hours: float | None      # how much later the other was published (None without dates)
+    cosine: float = 0.0          # TF-IDF cosine of the pair (both relations)
+    basis: str = ""              # how `first` was decided: "dates" | "quotes" | ""
+
+    def describe(self, titles: dict[str, str] | None = None) -> str:
+        """"b reuses 62 % of a, published 3 h later" or "same story (cosine 0.31)"."""
+        if self.relation != "shares text":
+            return f"same story (cosine {self.cosine:.2f})"
+        if self.first is None:
+            return f"share text: {self.share_a:.0%} of {self.a} is in {self.b}, {self.share_b:.0%} the other way"
+        original = self.first
+        reuser = self.b if original == self.a else self.a
+        share = self.share_a if original == self.a else self.share_b
+        own = self.share_b if original == self.a else self.share_a
+        when = ""
+        if self.lag_hours is not None:
+            when = f", published {_hours(self.lag_hours)} later"
+        elif self.basis == "quotes":
+            when = ", quoting it"
+        return f"{reuser} reuses {share:.0%} of {original} ({own:.0%} of its own text){when}"
+
+
+@dataclass(frozen=True)
+class Story:
+    id: str                      # stable: derived from the story's oldest article, which rarely changes
+    title: str                   # the most central member's title
+    article_ids: tuple[str, ...]  # oldest first
+    links: tuple[StoryLink, ...]
+    sources: tuple[str, ...] = ()  # outlets, in member order, without repeats
+    first_date: str | None = None
+    last_date: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.article_ids)
+
+
+@dataclass
+class ArticleInfo:
+    """What the index needs to know of an article (the library hands these over)."""
+
+    id: str
+    title: str
+    content_hash: str
+    date: str | None             # published, if known
+    sort_date: str               # published, else imported
+    source: str
+    load_body: Callable[[], str] = field(repr=False)
+
+
+def _hours(value: float) -> str:
+    if value < 1:
+        return f"{round(value * 60)} min"
+    if value < 48:
+        return f"{value:.0f} h"
+    return f"{value / 24:.0f} days"
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+# ------------------------------------------------------------------------------------- boilerplate
+def boilerplate(sentence_sets: Sequence[np.ndarray], long_enough: Sequence[np.ndarray]) -> set[int]:
+    """Sentence keys that recur in BOILERPLATE_MIN_ARTICLES or more articles which otherwise share
+    no sentence: a wire story's paragraphs recur too, but in articles that share many of them."""
+    counts: Counter[int] = Counter()
+    for keys, ok in zip(sentence_sets, long_enough):
+        counts.update(set(keys[ok].tolist()))
+    recurring = {key for key, count in counts.items() if count >= BOILERPLATE_MIN_ARTICLES}
+    if not recurring:
+        return set()
+    holders: dict[int, list[int]] = {}
+    for row, keys in enumerate(sentence_sets):
+        for key in set(keys.tolist()) & recurring:
+            found = holders.setdefault(key, [])
+            if len(found) < BOILERPLATE_SAMPLE:
+                found.append(row)
+    result: set[int] = set()
+    row_sets: dict[int, set[int]] = {}
+    for key, rows in holders.items():
+        own = []
+        for row in rows:
+            if row not in row_sets:
+                row_sets[row] = set(sentence_sets[row].tolist())
+            own.append(row_sets[row])
+        seen: Counter[int] = Counter()
+        for keys in own:
+            seen.update(keys)
+        multi = {k for k, count in seen.items() if count >= 2}
+        multi.discard(key)
+        # an article is related to the others if a good part of it recurs among them (wire copy,
+        # rewrites); a nag plus a caption in otherwise different articles is not a good part
+        related = sum(1 for keys in own if len(keys & multi) >= max(2, RELATED_SHARE * (len(keys) - 1)))
+        if related * 2 < len(rows):
+            result.add(key)
+    return result
+
+
+def _sentence_data(body: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+    split = text.sentence_words(body)
+    keys = np.fromiter((text.key_of(s) for s in split), dtype=np.int64, count=len(split))
+    long_enough = np.fromiter((len(s) >= BOILERPLATE_MIN_WORDS for s in split), dtype=bool, count=len(split))
+    return split, keys, long_enough
+
+
+# ------------------------------------------------------------------------------------- the index
+class StoryIndex:
+    """Term counts, candidate edges and clusters of a set of articles; updated incrementally."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.hashes: list[str] = []
+        self.terms: dict[str, int] = {}
+        self.raw = sp.csr_matrix((0, 1), dtype=np.float32)
+        self.sentence_keys: list[np.ndarray] = []
+        self.sentence_long: list[np.ndarray] = []
+        self.boilerplate: set[int] = set()
+        self.edge_i = np.zeros(0, dtype=np.int64)
+        self.edge_j = np.zeros(0, dtype=np.int64)
+        self.edge_s = np.zeros(0, dtype=np.float32)
+        self.built_size = 0
+        self.groups: list[list[int]] = []
+        self._vector_cache: sp.csr_matrix | None = None
+
+    # ---------------------------------------------------------------- building
+    def rebuild(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> None:
+        total = len(articles)
+        bodies_keys: list[np.ndarray] = []
+        long_flags: list[np.ndarray] = []
+        bodies: list[list[list[str]]] = []
+        for done, article in enumerate(articles, 1):
+            split, keys, long_enough = _sentence_data(article.load_body())
+            bodies.append(split)
+            bodies_keys.append(keys)
+            long_flags.append(long_enough)
+            if progress is not None and done % 500 == 0:
+                progress(done, total * 2, "reading articles")
+        self.boilerplate = boilerplate(bodies_keys, long_flags)
+        counts = []
+        for done, (article, body, keys) in enumerate(zip(articles, bodies, bodies_keys), 1):
+            counts.append(text.term_counts(article.title, body, self.boilerplate, keys.tolist()))
+            if progress is not None and done % 500 == 0:
+                progress(total + done, total * 2, "weighing words")
+        del bodies
+        self.ids = [a.id for a in articles]
+        self.hashes = [a.content_hash for a in articles]
+        self.sentence_keys, self.sentence_long = bodies_keys, long_flags
+        self.terms = {}
+        self.raw = graph.count_matrix(counts, self.terms)
+        vectors, df = self._vectors()
+        self.edge_i, self.edge_j, self.edge_s = graph.neighbour_pairs(vectors, vectors, df, progress=progress)
+        self.built_size = len(self.ids)
+        self.groups = self._cluster_all()
+
+    def _vectors(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        df = graph.document_frequency(self.raw, len(self.terms))
+        idf = graph.idf_weights(df, max(1, len(self.ids)))
+        self._vector_cache = graph.weigh(self.raw, idf)
+        return self._vector_cache, df
+
+    def vectors(self) -> sp.csr_matrix:
+        return self._vector_cache if self._vector_cache is not None else self._vectors()[0]
+
+    def sync(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> bool:
+        """Bring the index in line with the library's articles; True if anything changed."""
+        wanted = {a.id: a for a in articles}
+        known = dict(zip(self.ids, self.hashes))
+        stale = [i for i, h in known.items() if i not in wanted or wanted[i].content_hash != h]
+        fresh = [a for a in articles if known.get(a.id) != a.content_hash]
+        if not stale and not fresh:
+            return False
+        if self.needs_rebuild(len(articles)):
+            self.rebuild(list(articles), progress)
+            return True
+        self.remove(stale)
+        self.add(fresh, progress)
+        return True
+
+    def needs_rebuild(self, size: int) -> bool:
+        if size < FULL_REBUILD_BELOW or self.built_size == 0:
+            return True
+        return abs(size - self.built_size) > REBUILD_DRIFT * self.built_size
+
+    def add(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> None:
+        """Match new articles against the index; re-cluster only the components they touch."""
+        if not articles:
+            return
+        start = len(self.ids)
+        counts = []
+        for article in articles:
+            split, keys, long_enough = _sentence_data(article.load_body())
+            self.sentence_keys.append(keys)
+            self.sentence_long.append(long_enough)
+            counts.append(text.term_counts(article.title, split, self.boilerplate, keys.tolist()))
+            self.ids.append(article.id)
+            self.hashes.append(article.content_hash)
+        added = graph.count_matrix(counts, self.terms)
+        width = max(1, len(self.terms))
+        old = self.raw.copy()
+        old.resize((old.shape[0], width))
+        added.resize((added.shape[0], width))
+        self.raw = sp.vstack([old, added]).tocsr()
+        vectors, df = self._vectors()
+        queries = vectors[start:]
+        i, j, s = graph.neighbour_pairs(queries, vectors, df, query_offset=start, same=False, progress=progress)
+        keep = i != j
+        i, j, s = i[keep], j[keep], s[keep]
+        low, high = np.minimum(i, j), np.maximum(i, j)
+        key = low * (len(self.ids) + 1) + high
+        _, first = np.unique(key, return_index=True)
+        self.edge_i = np.concatenate([self.edge_i, low[first]])
+        self.edge_j = np.concatenate([self.edge_j, high[first]])
+        self.edge_s = np.concatenate([self.edge_s, s[first]])
+        touched = set(range(start, len(self.ids))) | set(j.tolist())
+        self._recluster(touched)
+
+    def remove(self, article_ids: Iterable[str]) -> None:
+        """Drop articles; only the components they were in are clustered again."""
+        gone = {self.ids.index(a) for a in article_ids if a in self.ids}
+        if not gone:
+            return
+        neighbours = set()
+        for row in gone:
+            neighbours |= set(self.edge_j[self.edge_i == row].tolist()) | set(self.edge_i[self.edge_j == row].tolist())
+        keep_rows = np.array([r for r in range(len(self.ids)) if r not in gone], dtype=np.int64)
+        remap = np.full(len(self.ids), -1, dtype=np.int64)
+        remap[keep_rows] = np.arange(len(keep_rows))
+        self.raw = self.raw[keep_rows]
+        self._vector_cache = None
+        self.ids = [self.ids[r] for r in keep_rows]
+        self.hashes = [self.hashes[r] for r in keep_rows]
+        self.sentence_keys = [self.sentence_keys[r] for r in keep_rows]
+        self.sentence_long = [self.sentence_long[r] for r in keep_rows]
+        alive = (remap[self.edge_i] >= 0) & (remap[self.edge_j] >= 0)
+        self.edge_i, self.edge_j, self.edge_s = remap[self.edge_i[alive]], remap[self.edge_j[alive]], self.edge_s[alive]
+        self.groups = [[int(remap[m]) for m in group if remap[m] >= 0] for group in self.groups]
+        self.groups = [g for g in self.groups if g]
+        self._recluster({int(remap[n]) for n in neighbours if remap[n] >= 0})
+
+    # ---------------------------------------------------------------- clustering
+    def _adjusted(self) -> np.ndarray:
+        background = graph.backgrounds(len(self.ids), self.edge_i, self.edge_j, self.edge_s)
+        return graph.adjusted(self.edge_i, self.edge_j, self.edge_s, background).astype(np.float32)
+
+    def _cluster_all(self) -> list[list[int]]:
+        return graph.cluster(len(self.ids), self.edge_i, self.edge_j, self._adjusted())
+
+    def _recluster(self, touched: set[int]) -> None:
+        """Cluster again the connected components (of edges at or above the cut) that hold a touched
+        article, plus the stories those articles were in; every other story is kept as it was.
+        Average link never merges across components, so this equals clustering everything."""
+        n = len(self.ids)
+        adjusted = self._adjusted()
+        strong = adjusted >= graph.CUT
+        labels = graph.components(n, self.edge_i[strong], self.edge_j[strong])
+        # a touched article's background changed, which can change its neighbours' pairs: take them too
+        touched = set(touched)
+        for row in list(touched):
+            touched |= set(self.edge_j[self.edge_i == row].tolist()) | set(self.edge_i[self.edge_j == row].tolist())
+        group_of = {m: g for g, group in enumerate(self.groups) for m in group}
+        dirty_labels = {int(labels[row]) for row in touched}
+        for row in list(touched):
+            if row in group_of:
+                dirty_labels |= {int(labels[m]) for m in self.groups[group_of[row]]}
+        dirty_nodes = np.flatnonzero(np.isin(labels, list(dirty_labels)))
+        dirty = set(dirty_nodes.tolist())
+        kept = [g for g in self.groups if not (set(g) & dirty)]
+        in_dirty = np.isin(self.edge_i, dirty_nodes) & np.isin(self.edge_j, dirty_nodes)
+        sub_i, sub_j, sub_s = self.edge_i[in_dirty], self.edge_j[in_dirty], adjusted[in_dirty]
+        by_label: dict[int, list[int]] = {}
+        for node in dirty_nodes.tolist():
+            by_label.setdefault(int(labels[node]), []).append(node)
+        edges: dict[int, dict[tuple[int, int], float]] = {}
+        for a, b, score in zip(sub_i.tolist(), sub_j.tolist(), sub_s.tolist()):
+            if labels[a] == labels[b]:
+                edges.setdefault(int(labels[a]), {})[(a, b)] = score
+        fresh: list[list[int]] = []
+        for label, nodes in by_label.items():
+            fresh.extend(graph.average_link(nodes, edges.get(label, {})) if len(nodes) > 1 else [nodes])
+        self.groups = kept + fresh
+
+    def partition(self) -> list[frozenset[str]]:
+        return [frozenset(self.ids[m] for m in group) for group in self.groups]
+
+    def pair_cosines(self) -> dict[tuple[str, str], float]:
+        return {(self.ids[a], self.ids[b]): float(s) for a, b, s in zip(self.edge_i, self.edge_j, self.edge_s)}
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, folder: Path) -> None:
+        """Write the cache atomically (a kill leaves the old cache or the new one)."""
+        lengths = np.array([len(k) for k in self.sentence_keys], dtype=np.int64)
+        keys = np.concatenate(self.sentence_keys) if self.sentence_keys else np.zeros(0, dtype=np.int64)
+        flags = np.concatenate(self.sentence_long) if self.sentence_long else np.zeros(0, dtype=bool)
+        group_sizes = np.array([len(g) for g in self.groups], dtype=np.int64)
+        group_members = np.array([m for g in self.groups for m in g], dtype=np.int64)
+        terms = sorted(self.terms, key=self.terms.__getitem__)
+        buffer = io.BytesIO()
+        np.savez(buffer, version=np.array([CACHE_VERSION, self.built_size]), ids=np.array(self.ids, dtype=str),
+                 hashes=np.array(self.hashes, dtype=str), terms=np.array(terms, dtype=str),
+                 indptr=self.raw.indptr, indices=self.raw.indices, data=self.raw.data, shape=np.array(self.raw.shape),
+                 sentence_lengths=lengths, sentence_keys=keys, sentence_long=flags,
+                 boilerplate=np.array(sorted(self.boilerplate), dtype=np.int64),
+                 edge_i=self.edge_i, edge_j=self.edge_j, edge_s=self.edge_s,
+                 group_sizes=group_sizes, group_members=group_members)
+        atomic_write(folder / CACHE_FILE, buffer.getvalue())
+
+    @classmethod
+    def load(cls, folder: Path) -> "StoryIndex | None":
+        """The cached index, or None if there is none or it cannot be read (it is then rebuilt)."""
+        path = folder / CACHE_FILE
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                version, built = (int(x) for x in data["version"])
+                if version != CACHE_VERSION:
+                    return None
+                index = cls()
+                index.ids = data["ids"].tolist()
+                index.hashes = data["hashes"].tolist()
+                index.terms = {term: n for n, term in enumerate(data["terms"].tolist())}
+                index.raw = sp.csr_matrix((data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"]))
+                bounds = np.cumsum(data["sentence_lengths"])[:-1]
+                index.sentence_keys = list(np.split(data["sentence_keys"], bounds)) if len(index.ids) else []
+                index.sentence_long = list(np.split(data["sentence_long"], bounds)) if len(index.ids) else []
+                index.boilerplate = set(data["boilerplate"].tolist())
+                index.edge_i, index.edge_j, index.edge_s = data["edge_i"], data["edge_j"], data["edge_s"]
+                sizes = data["group_sizes"].tolist()
+                members = data["group_members"].tolist()
+                index.groups, at = [], 0
+                for size in sizes:
+                    index.groups.append(members[at:at + size])
+                    at += size
+                index.built_size = built
+                return index
+        except (OSError, ValueError, KeyError, zlib.error):
+            return None
+        except Exception:  # a damaged cache is only a cache: rebuild it
+            return None
+
+
+# ------------------------------------------------------------------------------------- stories from groups
+def story_id(oldest_article_id: str) -> str:
+    return "s" + hashlib.sha1(oldest_article_id.encode()).hexdigest()[:11]
+
+
+def make_stories(index: StoryIndex, info: dict[str, ArticleInfo], *, evidence: bool = True,
+                 shares: "ShareCache | None" = None) -> list[Story]:
+    cosines = index.pair_cosines() if evidence else {}
+    stories: list[Story] = []
+    position = {article_id: row for row, article_id in enumerate(index.ids)}
+    vectors = None
+    for group in index.partition():
+        members = sorted(group, key=lambda a: (info[a].sort_date, a))
+        title = info[members[0]].title
+        links: tuple[StoryLink, ...] = ()
+        if len(members) > 1:
+            if evidence:
+                links = tuple(_links(members, info, cosines, shares or ShareCache()))
+            if vectors is None:
+                vectors = index.vectors()
+            rows = [position[m] for m in members]
+            block = vectors[rows]
+            centrality = np.asarray((block @ block.T).sum(axis=1)).ravel()
+            title = info[members[int(np.argmax(centrality))]].title
+        dates = sorted(d for d in (info[m].date for m in members) if d)
+        stories.append(Story(
+            id=story_id(members[0]), title=title, article_ids=tuple(members), links=links,
+            sources=tuple(dict.fromkeys(info[m].source for m in members if info[m].source)),
+            first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None))
+    stories.sort(key=lambda s: (-len(s.article_ids), s.first_date or "", s.id))
+    return stories
+
+
+class ShareCache:
+    """Shingles per content hash and shares per pair, kept while the library is open."""
+
+    def __init__(self, boilerplate: set[int] | None = None) -> None:
+        self.boilerplate = boilerplate or set()
+        self._shingles: dict[str, tuple[np.ndarray, int, set[int]]] = {}
+        self._pairs: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def shingles(self, article: ArticleInfo) -> tuple[np.ndarray, int, set[int]]:
+        found = self._shingles.get(article.content_hash)
+        if found is None:
+            body = article.load_body()
+            hashes, count = text.shingle_positions(body, self.boilerplate)
+            found = (hashes, count, text.quoted_shingles(body))
+            self._shingles[article.content_hash] = found
+        return found
+
+    def shares(self, a: ArticleInfo, b: ArticleInfo) -> tuple[float, float, str | None]:
+        """(share of a in b, share of b in a, which one quotes the shared words) ."""
+        sa, na, quoted_a = self.shingles(a)
+        sb, nb, quoted_b = self.shingles(b)
+        pair = (a.content_hash, b.content_hash)
+        if pair not in self._pairs:
+            share_a = text.covered_share(sa, sb, na)
+            share_b = text.covered_share(sb, sa, nb)
+            self._pairs[pair] = (share_a, share_b)
+        share_a, share_b = self._pairs[pair]
+        quoter = None
+        if share_a or share_b:
+            common = set(np.intersect1d(sa, sb).tolist())
+            in_a, in_b = len(common & quoted_a), len(common & quoted_b)
+            if in_a > 2 * in_b and in_a * 4 >= len(common):
+                quoter = a.id
+            elif in_b > 2 * in_a and in_b * 4 >= len(common):
+                quoter = b.id
+        return share_a, share_b, quoter
+
+
+def link_for(a: ArticleInfo, b: ArticleInfo, cosine: float, shares: ShareCache) -> StoryLink:
+    share_a, share_b, quoter = shares.shares(a, b)
+    _, na, _ = shares.shingles(a)
+    _, nb, _ = shares.shingles(b)
+    shared_words = max(share_a * na, share_b * nb)
+    relation = "shares text" if shared_words >= SHARE_MIN_WORDS else "same story"
+    first: str | None = None
+    lag: float | None = None
+    basis = ""
+    date_a, date_b = parse_date(a.date), parse_date(b.date)
+    if relation == "shares text":
+        if date_a and date_b and date_a != date_b:
+            first = a.id if date_a < date_b else b.id
+            lag = abs((date_b - date_a).total_seconds()) / 3600
+            basis = "dates"
+        elif quoter is not None:
+            first = b.id if quoter == a.id else a.id
+            basis = "quotes"
+    elif date_a and date_b:
+        first = a.id if date_a <= date_b else b.id
+        lag = abs((date_b - date_a).total_seconds()) / 3600
+        basis = "dates"
+    score = max(share_a, share_b) if relation == "shares text" else cosine
+    return StoryLink(a=a.id, b=b.id, relation=relation, score=round(score, 4), share_a=round(share_a, 4),
+                     share_b=round(share_b, 4), first=first, lag_hours=None if lag is None else round(lag, 2),
+                     cosine=round(cosine, 4), basis=basis)
+
+
+def _links(members: list[str], info: dict[str, ArticleInfo], cosines: dict[tuple[str, str], float],
+           shares: ShareCache) -> Iterable[StoryLink]:
+    """Every pair with a measured cosine, and every pair that shares text."""
+    for x, a in enumerate(members):
+        for b in members[x + 1:]:
+            cosine = cosines.get((a, b), cosines.get((b, a), 0.0))
+            link = link_for(info[a], info[b], cosine, shares)
+            if link.relation == "shares text" or cosine > 0:
+                yield link
+
+
+class StoryBook:
+    """The library's stories: the index (loaded from the cache, synced with the library on
+    demand) and the stories made from it, kept until the library changes."""
+
+    def __init__(self, folder: Path, writable: bool) -> None:
+        self.folder = folder
+        self.writable = writable
+        self.index: StoryIndex | None = None
+        self.shares = ShareCache()
+        self._stories: list[Story] | None = None
+        self._signature: int | None = None
+        self._evidence = False
+        self._by_article: dict[str, Story] = {}
+        self._by_id: dict[str, Story] = {}
+
+    def stories(self, articles: Sequence[ArticleInfo], *, evidence: bool = True,
+                progress: ProgressCallback | None = None) -> list[Story]:
+        if self.index is None:
+            self.index = StoryIndex.load(self.folder) or StoryIndex()
+        changed = self.index.sync(articles, progress)
+        if changed and self.writable:
+            try:
+                self.index.save(self.folder)
+            except OSError:
+                pass  # only a cache: the next open rebuilds what it lacks
+        signature = hash(tuple((a.id, a.content_hash, a.title, a.sort_date, a.source) for a in articles))
+        if changed or self._stories is None or signature != self._signature or (evidence and not self._evidence):
+            if self.shares.boilerplate != self.index.boilerplate:
+                self.shares = ShareCache(set(self.index.boilerplate))
+            info = {a.id: a for a in articles}
+            self._stories = make_stories(self.index, info, evidence=evidence, shares=self.shares)
+            self._signature, self._evidence = signature, evidence
+            self._by_article = {a: story for story in self._stories for a in story.article_ids}
+            self._by_id = {story.id: story for story in self._stories}
+        return self._stories
+
+    def story_of(self, article_id: str) -> Story:
+        return self._by_article[article_id]
+
+    def story(self, story_id: str) -> Story:
+        if story_id in self._by_id:
+            return self._by_id[story_id]
+        if len(story_id) >= 4:
+            matches = [s for known, s in self._by_id.items() if known.startswith(story_id)]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise KeyError(f"{story_id!r} matches {len(matches)} stories; give more of the id")
+        raise KeyError(f"no story with id {story_id!r}")

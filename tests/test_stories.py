@@ -1,0 +1,298 @@
+"""Stories: clustering on constructed cases and the seed corpus, shares-text evidence, boilerplate,
+incremental updates against a full rebuild, stable ids, and the CLI's tsv/json formats."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from store import Library, Story, StoryLink, UnknownArticle
+from store import stories as stories_module
+from store import story_graph
+from store.records import Candidate
+from store.stories import ArticleInfo, StoryIndex, boilerplate
+from tui.cli import cli
+
+# ----------------------------------------------------------------- constructed events
+VOCAB = [f"w{n:03d}" for n in range(400)]  # shared, unremarkable vocabulary
+
+
+def _event_words(event: int) -> list[str]:
+    return [f"ev{event}name{k}" for k in range(12)]
+
+
+def _report(event: int, variant: int, rng: random.Random) -> tuple[str, str]:
+    """A report of `event`: sentences mixing the event's own names with common words."""
+    own = _event_words(event)
+    sentences = []
+    for _ in range(12):
+        picked = rng.sample(own, 3) + rng.sample(VOCAB, 6)
+        rng.shuffle(picked)
+        sentences.append(" ".join(picked).capitalize() + ".")
+    return f"Event {event} report {variant} {own[0]} {own[1]}", "\n\n".join(sentences)
+
+
+def _candidates(events: int, per_event: int, seed: int = 7) -> list[Candidate]:
+    rng = random.Random(seed)
+    found = []
+    for event in range(events):
+        for variant in range(per_event):
+            title, body = _report(event, variant, rng)
+            found.append(Candidate(title=title, body=body, origin=f"ev{event}-{variant}.txt",
+                                   source=f"outlet{variant}"))
+    return found
+
+
+def _partition(stories: list[Story], lib: Library) -> set[frozenset[str]]:
+    return {frozenset(lib.get(a).origin for a in s.article_ids) for s in stories}
+
+
+def test_constructed_events_are_separate_stories(fresh_library: Library) -> None:
+    fresh_library.add_candidates(_candidates(6, 3))
+    stories = fresh_library.stories()
+    expected = {frozenset(f"ev{e}-{v}.txt" for v in range(3)) for e in range(6)}
+    assert _partition(stories, fresh_library) == expected
+    assert all(len(s.article_ids) == 3 for s in stories)
+    assert all(link.relation == "same story" and link.cosine > 0 for s in stories for link in s.links)
+
+
+def test_every_article_is_in_exactly_one_story_biggest_first(fresh_library: Library) -> None:
+    fresh_library.add_candidates(_candidates(3, 3) + [Candidate(title="Lone", body="Nothing else like it here. " * 5,
+                                                                 origin="lone.txt")])
+    stories = fresh_library.stories()
+    members = [a for s in stories for a in s.article_ids]
+    assert sorted(members) == sorted(a.id for a in fresh_library.articles())
+    assert [len(s.article_ids) for s in stories] == sorted((len(s.article_ids) for s in stories), reverse=True)
+    lone = next(a for a in fresh_library.articles() if a.origin == "lone.txt")
+    assert fresh_library.story_of(lone.id).article_ids == (lone.id,)
+    assert fresh_library.story_of(lone.id[:6]).links == ()
+
+
+# ----------------------------------------------------------------- the seed corpus
+def test_seed_wire_story_and_its_rewrite_share_text_with_direction(tmp_path: Path, seed_files: list[Path]) -> None:
+    """000 (Breitbart) rewrites 001 (the Reuters wire story) and quotes it: one story, linked as
+    "shares text", 001 first. 002-004 are analyses of the running Mexico–US migration story from
+    other years; without dates nothing ties them to the December 2016 report, so they are not in
+    its story (in a five-article library they group together by topic: see the README)."""
+    with Library.open(tmp_path / "lib") as lib:
+        lib.import_paths(seed_files)
+        by_name = {Path(a.origin).name[:3]: a.id for a in lib.articles()}
+        wire = lib.story_of(by_name["000"])
+        assert set(wire.article_ids) == {by_name["000"], by_name["001"]}
+        link = next(link for link in wire.links if {link.a, link.b} == {by_name["000"], by_name["001"]})
+        assert link.relation == "shares text"
+        assert link.first == by_name["001"] and link.basis == "quotes"
+        share_000 = link.share_a if link.a == by_name["000"] else link.share_b
+        share_001 = link.share_b if link.a == by_name["000"] else link.share_a
+        assert share_000 > share_001 > 0  # the short rewrite is mostly the wire copy, not the reverse
+        assert f"{by_name['000']} reuses" in link.describe()
+        for other in ("002", "003", "004"):
+            assert by_name[other] not in wire.article_ids
+
+
+def test_seed_with_dates_gives_lag(tmp_path: Path, seed_files: list[Path]) -> None:
+    from store.importers.text import parse_plain_text
+
+    dates = {"000": "2016-12-27T15:00:00+00:00", "001": "2016-12-27T12:00:00+00:00"}
+    with Library.open(tmp_path / "lib") as lib:
+        found = []
+        for path in seed_files[:2]:
+            candidate = parse_plain_text(path.read_text(encoding="utf-8"), str(path))
+            candidate.published = dates[path.name[:3]]
+            found.append(candidate)
+        lib.add_candidates(found)
+        by_name = {Path(a.origin).name[:3]: a.id for a in lib.articles()}
+        link = lib.story_of(by_name["000"]).links[0]
+        assert link.first == by_name["001"] and link.lag_hours == 3.0 and link.basis == "dates"
+        assert "published 3 h later" in link.describe()
+
+
+# ----------------------------------------------------------------- boilerplate
+def test_recurring_lines_in_unrelated_articles_are_boilerplate(fresh_library: Library) -> None:
+    caption = "Photo courtesy of the regional press agency archive collection, all rights reserved."
+    credit = "This report was produced with the help of our partners at the national news desk and wire."
+    found = _candidates(4, 3, seed=3)
+    for candidate in found[::3]:  # one report of each event carries the same two lines
+        candidate.body = f"{caption}\n\n{candidate.body}\n\n{credit}"
+    fresh_library.add_candidates(found)
+    stories = fresh_library.stories()
+    assert _partition(stories, fresh_library) == {frozenset(f"ev{e}-{v}.txt" for v in range(3)) for e in range(4)}
+    index = fresh_library._story_book.index
+    assert len(index.boilerplate) == 2
+    first, second = (next(a for a in fresh_library.articles() if a.origin == name) for name in ("ev0-0.txt", "ev1-0.txt"))
+    a, b = (ArticleInfo(x.id, x.title, x.content_hash, None, x.imported_at, "", lambda x=x: x.body)
+            for x in (first, second))
+    link = stories_module.link_for(a, b, 0.0, stories_module.ShareCache(index.boilerplate))
+    assert link.relation == "same story" and link.share_a == 0 and link.share_b == 0
+    unfiltered = stories_module.link_for(a, b, 0.0, stories_module.ShareCache())
+    assert unfiltered.share_a > 0  # without the boilerplate filter those lines would count as shared
+
+
+def test_wire_copy_paragraphs_are_not_boilerplate() -> None:
+    # three copies of one wire story share all their sentences: that is reuse, not boilerplate
+    keys = [np.array([1, 2, 3, 4], dtype=np.int64) for _ in range(3)]
+    flags = [np.ones(4, dtype=bool) for _ in range(3)]
+    assert boilerplate(keys, flags) == set()
+    # one sentence in three articles that share nothing else is
+    keys = [np.array([9, 10 + n, 20 + n], dtype=np.int64) for n in range(3)]
+    flags = [np.ones(3, dtype=bool) for _ in range(3)]
+    assert boilerplate(keys, flags) == {9}
+
+
+# ----------------------------------------------------------------- incremental updates
+def _infos(lib: Library) -> list[ArticleInfo]:
+    return lib._story_infos()
+
+
+def test_incremental_add_and_delete_match_a_full_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories_module, "FULL_REBUILD_BELOW", 0)
+    monkeypatch.setattr(stories_module, "REBUILD_DRIFT", 10.0)
+    every = _candidates(8, 3, seed=11)
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates(every[:12])
+        lib.stories()
+        lib.add_candidates(every[12:])
+        incremental = _partition(lib.stories(), lib)
+        index = lib._story_book.index
+        assert index.built_size == 12  # it was updated, not rebuilt
+        full = StoryIndex()
+        full.rebuild(_infos(lib))
+        assert {frozenset(lib.get(a).origin for a in g) for g in full.partition()} == incremental
+        assert len(incremental) == 8
+
+        gone = [a.id for a in lib.articles() if a.origin in ("ev2-0.txt", "ev5-1.txt")]
+        lib.remove(gone)
+        after = _partition(lib.stories(), lib)
+        assert lib._story_book.index.built_size == 12
+        full = StoryIndex()
+        full.rebuild(_infos(lib))
+        assert {frozenset(lib.get(a).origin for a in g) for g in full.partition()} == after
+        assert frozenset({"ev2-1.txt", "ev2-2.txt"}) in after
+
+
+def test_stories_are_cached_and_ids_stable(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates(_candidates(3, 3))
+        first = {s.id: set(s.article_ids) for s in lib.stories()}
+    assert (tmp_path / "lib" / "stories.npz").exists()
+    with Library.open(tmp_path / "lib") as lib:
+        assert lib._story_book.index is None
+        again = {s.id: set(s.article_ids) for s in lib.stories()}
+        assert again == first
+        lib.add_candidates([Candidate(title="Unrelated", body="Completely different words entirely here. " * 4,
+                                      origin="other.txt")])
+        grown = {s.id: set(s.article_ids) for s in lib.stories()}
+        assert all(grown[story_id] == members for story_id, members in first.items())
+        some = next(iter(first))
+        assert lib.story(some).id == some and lib.story(some[:6]).id == some
+        with pytest.raises(KeyError):
+            lib.story("snonexistent")
+        with pytest.raises(UnknownArticle):
+            lib.story_of("ffffffffffff")
+
+
+def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates(_candidates(2, 2))
+        expected = _partition(lib.stories(), lib)
+    (tmp_path / "lib" / "stories.npz").write_bytes(b"not a numpy file")
+    with Library.open(tmp_path / "lib") as lib:
+        assert _partition(lib.stories(), lib) == expected
+
+
+# ----------------------------------------------------------------- the graph
+def test_average_link_does_not_chain() -> None:
+    # a-b and b-c are close, a-c unrelated: single link would chain all three; average link does not
+    edges = {(0, 1): 0.5, (1, 2): 0.12}
+    groups = story_graph.average_link([0, 1, 2], edges, cut=0.1)
+    assert sorted(map(sorted, groups)) == [[0, 1], [2]]
+
+
+def test_neighbour_search_finds_what_all_pairs_finds() -> None:
+    rng = np.random.default_rng(3)
+    from collections import Counter
+    counts = [Counter({f"t{int(x)}": 1 for x in rng.integers(0, 300, 30)}) for _ in range(200)]
+    terms: dict[str, int] = {}
+    raw = story_graph.count_matrix(counts, terms)
+    df = story_graph.document_frequency(raw, len(terms))
+    vectors = story_graph.weigh(raw, story_graph.idf_weights(df, len(counts)))
+    i, j, s = story_graph.neighbour_pairs(vectors, vectors, df)
+    exact = (vectors @ vectors.T).toarray()
+    np.fill_diagonal(exact, 0)
+    strong = {(a, b) for a, b in zip(*np.nonzero(np.triu(exact) >= 0.2))}
+    found = {(a, b) for a, b, score in zip(i.tolist(), j.tolist(), s.tolist()) if score >= 0.2}
+    assert strong <= found
+    assert np.allclose([exact[a, b] for a, b in zip(i, j)], s, atol=1e-5)
+
+
+# ----------------------------------------------------------------- command line
+def test_cli_tsv_and_json(tmp_path: Path, seed_files: list[Path]) -> None:
+    folder = tmp_path / "lib"
+    with Library.open(folder) as lib:
+        lib.import_paths(seed_files)
+        stories = lib.stories()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--library", str(folder), "stories", "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 5
+    by_origin = dict(line.split("\t") for line in lines)
+    assert set(by_origin) == {str(p) for p in seed_files}
+    assert set(by_origin.values()) == {s.id for s in stories}
+
+    result = runner.invoke(cli, ["--library", str(folder), "stories", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert sum(entry["size"] for entry in data) == 5
+    wire = next(entry for entry in data if any(a["origin"].endswith("001_367e7e55959c9f47.txt")
+                                               for a in entry["articles"]))
+    assert any(link["relation"] == "shares text" and link["first"] for link in wire["links"])
+    assert {"a", "b", "relation", "score", "share_a", "share_b", "first", "lag_hours", "summary"} <= set(wire["links"][0])
+
+    result = runner.invoke(cli, ["--library", str(folder), "stories", "--evidence"])
+    assert result.exit_code == 0 and "reuses" in result.output
+    result = runner.invoke(cli, ["--library", str(folder), "--read-only", "stories"])
+    assert result.exit_code == 0 and "2 stories" in result.output
+
+
+def test_records_are_exported() -> None:
+    link = StoryLink("a", "b", "shares text", 0.6, 0.6, 0.2, "a", 3.0)
+    assert "b reuses 60% of a" in link.describe() and "3 h later" in link.describe()
+
+
+# ----------------------------------------------------------------- the library pane
+async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_files: list[Path]) -> None:
+    from tui.app import BroadsheetApp
+    from tui.library_pane import View, arrange
+
+    with Library.open(tmp_path / "lib") as lib:
+        lib.import_paths(seed_files)
+        app = BroadsheetApp(lib, remember_theme=False)
+        async with app.run_test(size=(160, 45)) as pilot:
+            pane = app.library_pane
+            assert pane.view.group == "story"
+            headers = [key.value for key in pane.table.rows if key.value.startswith("group:")]
+            assert len(headers) == 2
+            first = pane.table.get_row_at(0)[0].plain
+            assert first.startswith("▾ 3 · ")
+            wire = lib.story_of(next(a.id for a in lib.articles() if a.origin.endswith("001_367e7e55959c9f47.txt")))
+            rows = list(pane._row_article)
+            wire_rows = [rows.index(f"article:{a}") for a in wire.article_ids]
+            assert max(wire_rows) - min(wire_rows) == 1  # the wire story's two reports sit together
+            await pilot.press("g")  # the user's choice sticks: story -> source
+            await pilot.pause()
+            assert pane.view.group == "source"
+            app.refresh_library()
+            assert pane.view.group == "source"
+        # an article alone goes under "on its own"; without stories, story grouping is a flat list
+        articles = lib.articles()
+        labels = {a.id: type("L", (), {"id": "s1", "title": "T", "size": 2})() for a in articles[:2]}
+        groups = arrange(articles, View(group="story"), labels)  # type: ignore[arg-type]
+        assert [label for label, _ in groups] == ["T", "on its own"]
+        assert arrange(articles, View(group="story"), None) == [("", sorted(articles, key=lambda a: (a.date, a.title),
+                                                                           reverse=True))]
