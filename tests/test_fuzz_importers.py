@@ -127,12 +127,12 @@ with Library.open(sys.argv[1]) as lib:
     lib.import_paths([paths[0]])  # warm the parsers once
     for path in paths[1:]:
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = lib.import_paths([path])
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
         bodies = [lib.get(o.article_id).body + lib.get(o.article_id).title for o in report.added]
-        results[path.name] = {"seconds": elapsed, "peak_growth_kb": grown,
+        results[path.name] = {"seconds": elapsed, "cpu": cpu, "peak_growth_kb": grown,
                               "statuses": [o.status for o in report.outcomes],
                               "messages": [o.message for o in report.outcomes],
                               "longest": max((len(b) for b in bodies), default=0),
@@ -172,8 +172,10 @@ def test_bombs_are_refused_fast_and_in_bounded_memory(tmp_path: Path) -> None:
     results = json.loads(done.stdout)
     lines = []
     for name, r in results.items():
-        lines.append(f"{name}: {r['seconds'] * 1000:.0f} ms, peak +{r['peak_growth_kb'] / 1024:.0f} MB, {r['statuses']}")
-        assert r["seconds"] < 1.0, (name, r)
+        lines.append(f"{name}: {r['cpu'] * 1000:.0f} ms CPU ({r['seconds'] * 1000:.0f} ms wall), "
+                     f"peak +{r['peak_growth_kb'] / 1024:.0f} MB, {r['statuses']}")
+        # CPU time: the machine is shared, and wall time measures the neighbours as much as the import
+        assert r["cpu"] < 1.0 and r["seconds"] < 5.0, (name, r)
         assert r["peak_growth_kb"] < 64 * 1024, (name, r)  # the bombs would need gigabytes
         assert not r["leaked"], (name, r)
         assert r["longest"] < 1_000_000, (name, r)  # no larger than its file: nothing was expanded
