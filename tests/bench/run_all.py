@@ -30,8 +30,11 @@ from report import Figure, exit_code, print_table  # noqa: E402
 
 # script name (without bench_ and .py) -> (full arguments, --quick arguments)
 ARGUMENTS: dict[str, tuple[list[str], list[str]]] = {
+    "annotations": ([], ["--size", "1000", "--writes", "10"]),
+    "app": ([], ["--sizes", "1000", "--repeats", "2"]),
     "library": ([], ["--sizes", "1000", "--import-size", "200", "--writes", "10"]),
     "scale": ([], ["--size", "1000", "--pages", "10"]),
+    "stories": ([], ["--quick"]),
 }
 
 
