@@ -14,7 +14,8 @@ from .atomic import save_text
 from .export import AnnotationImportReport
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
-from .stories import Story, StoryLink
+from .query import Query, QueryError, fold, parse_query
+from .search import SearchHit, SearchIndex, SearchResults
 
 __version__ = "0.1.0"
 
@@ -22,4 +23,15 @@ __all__ = [
     "Annotation", "AnnotationImportReport", "Article", "BadAnnotation", "Candidate", "DEFAULT_LABELS", "ImportOutcome",
     "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked", "ReadOnlyLibrary", "ReanchorSummary",
     "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
+    "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # story records live with the clustering code, which needs numpy and scipy (~0.25 s to import):
+    # loaded on first use, so opening the app or a quick command does not pay for it
+    if name in ("Story", "StoryLink"):
+        from . import stories
+
+        return getattr(stories, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

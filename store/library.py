@@ -42,7 +42,10 @@ from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
-from .stories import ArticleInfo, Story, StoryBook
+
+if TYPE_CHECKING:
+    from .stories import ArticleInfo, Story, StoryBook
+    from .search import SearchHit, SearchIndex, SearchResults
 
 META_FILE = "meta.json"
 ARTICLES_FILE = "articles.json"
@@ -110,7 +113,7 @@ class Library:
                     self._state[doc["article"]] = {**_STATE_DEFAULTS, **doc}
                     self._state_doc[doc["article"]] = doc_id
         self.changed_listeners: list[Callable[[], None]] = []
-        self._story_book = StoryBook(path, writable=not read_only)
+        self._story_book_instance: StoryBook | None = None
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -278,34 +281,67 @@ class Library:
         self._by_hash[record["content_hash"]] = record["id"]
         self._by_origin[record["origin"]] = record["id"]
 
+    # ----------------------------------------------------------------- searching (store/search.py)
+    def search_index(self) -> "SearchIndex":
+        """The library's search index, created on first use; `ensure_built()` builds it (the app
+        does that in a background thread). It follows the library's changes by itself."""
+        index = getattr(self, "_search_index", None)
+        if index is None:
+            from .search import SearchIndex
+            index = self._search_index = SearchIndex(self)
+        return index
+
+    def search(self, query: str, limit: int = 20) -> "list[SearchHit]":
+        """Ranked articles for a query (words, "phrases", filters; see store/query.py). Raises
+        QueryError (a LibraryError) for an unknown filter or a bad value."""
+        return self.search_index().search(query, limit).hits
+
+    def search_results(self, query: str, limit: int = 20) -> "SearchResults":
+        """Like `search`, with the number of matches, the time taken and the words matched."""
+        return self.search_index().search(query, limit)
+
     def _notify(self) -> None:
         for listener in self.changed_listeners:
             listener()
 
     # ----------------------------------------------------------------- stories
+    @property
+    def _story_book(self) -> StoryBook:
+        """Made on first use: the clustering code imports numpy and scipy (~0.25 s)."""
+        if self._story_book_instance is None:
+            from .stories import StoryBook
+
+            self._story_book_instance = StoryBook(self.path, writable=not self.read_only)
+        return self._story_book_instance
+
     def stories(self, *, evidence: bool = True, progress: ProgressCallback | None = None) -> list[Story]:
         """Every article in exactly one story (singletons too), biggest first. Computed on demand,
-        incrementally since the last call (or the cache in stories.npz); `evidence=False` skips the
-        per-pair shares-text evidence (links empty), which is what grouping a list needs."""
+        incrementally since the last call (or the cache in stories.npz); `evidence=False` leaves
+        out the per-pair evidence (links empty), which is what grouping a list needs. story() and
+        story_of() compute the evidence of their one story only."""
         return self._story_book.stories(self._story_infos(), evidence=evidence, progress=progress)
 
     def story_of(self, article_id: str, *, evidence: bool = True) -> Story:
         """The story an article belongs to. Raises UnknownArticle for unknown ids."""
         resolved = self.resolve(article_id)
-        self.stories(evidence=evidence)
-        return self._story_book.story_of(resolved)
+        self.stories(evidence=False)
+        return self._story_book.story_of(resolved, evidence)
 
     def story(self, story_id: str, *, evidence: bool = True) -> Story:
         """The story with this id or unique id prefix (at least 4 characters). KeyError if none."""
-        self.stories(evidence=evidence)
-        return self._story_book.story(story_id)
+        self.stories(evidence=False)
+        return self._story_book.story(story_id, evidence)
 
     def stories_are_quick(self) -> bool:
-        """Whether stories() answers in well under a second: a small library, or a cached index."""
-        return len(self._records) <= 2000 or self._story_book.index is not None or \
-            (self.path / "stories.npz").exists()
+        """Whether stories() answers in well under a second: a small library, or an index already
+        in memory with few articles to add or drop (the app does not block on a full build, and
+        asking does not load the clustering code)."""
+        book = self._story_book_instance
+        return len(self._records) <= 2000 or (book is not None and book.pending(self._records.keys()) <= 500)
 
     def _story_infos(self) -> list[ArticleInfo]:
+        from .stories import ArticleInfo
+
         infos = []
         for article_id, record in self._records.items():
             digest = record["content_hash"]

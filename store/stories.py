@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -192,29 +193,64 @@ class StoryIndex:
 
     # ---------------------------------------------------------------- building
     def rebuild(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> None:
+        # One pass over the bodies, keeping only compact per-article arrays (term ids and counts,
+        # sentence keys): 100k tokenised bodies or Counters would not fit the memory budget.
+        # Boilerplate is known only at the end, so the terms of every sentence met in a second
+        # article are kept once per sentence, and subtracted from the articles afterwards.
         total = len(articles)
+        self.terms = {}
+        add = self.terms.setdefault
         bodies_keys: list[np.ndarray] = []
         long_flags: list[np.ndarray] = []
-        bodies: list[list[list[str]]] = []
+        term_ids: list[np.ndarray] = []
+        term_counts: list[np.ndarray] = []
+        seen_keys: set[int] = set()
+        recurring_terms: dict[int, list[str]] = {}
         for done, article in enumerate(articles, 1):
             split, keys, long_enough = _sentence_data(article.load_body())
-            bodies.append(split)
+            found: list[str] = []
+            for sentence in split:
+                text.add_terms(found, sentence)
+            key_list = keys.tolist()
+            for key in seen_keys.intersection(key_list).difference(recurring_terms):
+                where = key_list.index(key)
+                if long_enough[where]:
+                    recurring_terms[key] = []
+                    text.add_terms(recurring_terms[key], split[where])
+            seen_keys.update(key_list)
+            text.add_terms(found, text.title_words(article.title))
+            counter = Counter(found)
+            term_ids.append(np.array([add(t, len(self.terms)) for t in counter], dtype=np.int32))
+            term_counts.append(np.array(list(counter.values()), dtype=np.float32))
             bodies_keys.append(keys)
             long_flags.append(long_enough)
             if progress is not None and done % 500 == 0:
-                progress(done, total * 2, "reading articles")
+                progress(done, total, "reading articles")
+        del seen_keys
         self.boilerplate = boilerplate(bodies_keys, long_flags)
-        counts = []
-        for done, (article, body, keys) in enumerate(zip(articles, bodies, bodies_keys), 1):
-            counts.append(text.term_counts(article.title, body, self.boilerplate, keys.tolist()))
-            if progress is not None and done % 500 == 0:
-                progress(total + done, total * 2, "weighing words")
-        del bodies
+        by_key: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for key in self.boilerplate:
+            found_terms = Counter(recurring_terms.get(key, ()))
+            by_key[key] = (np.fromiter((self.terms[t] for t in found_terms), dtype=np.int32, count=len(found_terms)),
+                           np.fromiter(found_terms.values(), dtype=np.float32, count=len(found_terms)))
+        for row, keys in enumerate(bodies_keys):
+            hits = [by_key[k] for k in keys.tolist() if k in by_key]
+            if hits:
+                ids, counts = term_ids[row], term_counts[row]
+                drop_ids, inverse = np.unique(np.concatenate([h[0] for h in hits]), return_inverse=True)
+                drop = np.bincount(inverse, weights=np.concatenate([h[1] for h in hits]))
+                order = np.argsort(ids)
+                position = order[np.searchsorted(ids, drop_ids, sorter=order)]
+                counts = counts.copy()
+                counts[position] -= drop.astype(np.float32)
+                keep = counts > 0
+                term_ids[row], term_counts[row] = ids[keep], counts[keep]
+        del recurring_terms
         self.ids = [a.id for a in articles]
         self.hashes = [a.content_hash for a in articles]
         self.sentence_keys, self.sentence_long = bodies_keys, long_flags
-        self.terms = {}
-        self.raw = graph.count_matrix(counts, self.terms)
+        self.raw = graph.csr_from_rows(term_ids, term_counts, len(self.terms))
+        del term_ids, term_counts
         vectors, df = self._vectors()
         self.edge_i, self.edge_j, self.edge_s = graph.neighbour_pairs(vectors, vectors, df, progress=progress)
         self.built_size = len(self.ids)
@@ -284,12 +320,14 @@ class StoryIndex:
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Drop articles; only the components they were in are clustered again."""
-        gone = {self.ids.index(a) for a in article_ids if a in self.ids}
+        position = {article_id: row for row, article_id in enumerate(self.ids)}
+        gone = {position[a] for a in article_ids if a in position}
         if not gone:
             return
-        neighbours = set()
-        for row in gone:
-            neighbours |= set(self.edge_j[self.edge_i == row].tolist()) | set(self.edge_i[self.edge_j == row].tolist())
+        neighbours = self._neighbours(gone)
+        for group in self.groups:  # the rest of their stories, even members with no stored pair to them
+            if gone.intersection(group):
+                neighbours.update(group)
         keep_rows = np.array([r for r in range(len(self.ids)) if r not in gone], dtype=np.int64)
         remap = np.full(len(self.ids), -1, dtype=np.int64)
         remap[keep_rows] = np.arange(len(keep_rows))
@@ -304,6 +342,14 @@ class StoryIndex:
         self.groups = [[int(remap[m]) for m in group if remap[m] >= 0] for group in self.groups]
         self.groups = [g for g in self.groups if g]
         self._recluster({int(remap[n]) for n in neighbours if remap[n] >= 0})
+
+    def _neighbours(self, rows: set[int]) -> set[int]:
+        """Articles with a stored pair to any of `rows` (one pass over the edges)."""
+        if not rows:
+            return set()
+        wanted = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        return set(self.edge_j[np.isin(self.edge_i, wanted)].tolist()) | \
+            set(self.edge_i[np.isin(self.edge_j, wanted)].tolist())
 
     # ---------------------------------------------------------------- clustering
     def _adjusted(self) -> np.ndarray:
@@ -322,9 +368,7 @@ class StoryIndex:
         strong = adjusted >= graph.CUT
         labels = graph.components(n, self.edge_i[strong], self.edge_j[strong])
         # a touched article's background changed, which can change its neighbours' pairs: take them too
-        touched = set(touched)
-        for row in list(touched):
-            touched |= set(self.edge_j[self.edge_i == row].tolist()) | set(self.edge_i[self.edge_j == row].tolist())
+        touched = set(touched) | self._neighbours(touched)
         group_of = {m: g for g, group in enumerate(self.groups) for m in group}
         dirty_labels = {int(labels[row]) for row in touched}
         for row in list(touched):
@@ -349,9 +393,6 @@ class StoryIndex:
 
     def partition(self) -> list[frozenset[str]]:
         return [frozenset(self.ids[m] for m in group) for group in self.groups]
-
-    def pair_cosines(self) -> dict[tuple[str, str], float]:
-        return {(self.ids[a], self.ids[b]): float(s) for a, b, s in zip(self.edge_i, self.edge_j, self.edge_s)}
 
     # ---------------------------------------------------------------- persistence
     def save(self, folder: Path) -> None:
@@ -410,28 +451,23 @@ def story_id(oldest_article_id: str) -> str:
     return "s" + hashlib.sha1(oldest_article_id.encode()).hexdigest()[:11]
 
 
-def make_stories(index: StoryIndex, info: dict[str, ArticleInfo], *, evidence: bool = True,
-                 shares: "ShareCache | None" = None) -> list[Story]:
-    cosines = index.pair_cosines() if evidence else {}
+def make_stories(index: StoryIndex, info: dict[str, ArticleInfo]) -> list[Story]:
+    """Stories without their links (evidence is computed per story, on demand)."""
     stories: list[Story] = []
     position = {article_id: row for row, article_id in enumerate(index.ids)}
     vectors = None
     for group in index.partition():
         members = sorted(group, key=lambda a: (info[a].sort_date, a))
         title = info[members[0]].title
-        links: tuple[StoryLink, ...] = ()
         if len(members) > 1:
-            if evidence:
-                links = tuple(_links(members, info, cosines, shares or ShareCache()))
             if vectors is None:
                 vectors = index.vectors()
-            rows = [position[m] for m in members]
-            block = vectors[rows]
+            block = vectors[[position[m] for m in members]]
             centrality = np.asarray((block @ block.T).sum(axis=1)).ravel()
             title = info[members[int(np.argmax(centrality))]].title
         dates = sorted(d for d in (info[m].date for m in members) if d)
         stories.append(Story(
-            id=story_id(members[0]), title=title, article_ids=tuple(members), links=links,
+            id=story_id(members[0]), title=title, article_ids=tuple(members), links=(),
             sources=tuple(dict.fromkeys(info[m].source for m in members if info[m].source)),
             first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None))
     stories.sort(key=lambda s: (-len(s.article_ids), s.first_date or "", s.id))
@@ -504,14 +540,14 @@ def link_for(a: ArticleInfo, b: ArticleInfo, cosine: float, shares: ShareCache) 
                      cosine=round(cosine, 4), basis=basis)
 
 
-def _links(members: list[str], info: dict[str, ArticleInfo], cosines: dict[tuple[str, str], float],
+def _links(members: list[str], info: dict[str, ArticleInfo], cosines: np.ndarray,
            shares: ShareCache) -> Iterable[StoryLink]:
-    """Every pair with a measured cosine, and every pair that shares text."""
+    """Every pair of a story with a cosine above the floor, and every pair that shares text."""
     for x, a in enumerate(members):
-        for b in members[x + 1:]:
-            cosine = cosines.get((a, b), cosines.get((b, a), 0.0))
-            link = link_for(info[a], info[b], cosine, shares)
-            if link.relation == "shares text" or cosine > 0:
+        for y in range(x + 1, len(members)):
+            b = members[y]
+            link = link_for(info[a], info[b], float(cosines[x, y]), shares)
+            if link.relation == "shares text" or cosines[x, y] >= graph.EDGE_FLOOR:
                 yield link
 
 
@@ -526,12 +562,19 @@ class StoryBook:
         self.shares = ShareCache()
         self._stories: list[Story] | None = None
         self._signature: int | None = None
-        self._evidence = False
+        self._info: dict[str, ArticleInfo] = {}
+        self._with_links: dict[tuple[str, ...], Story] = {}
         self._by_article: dict[str, Story] = {}
         self._by_id: dict[str, Story] = {}
+        self._lock = threading.Lock()  # the app may compute stories in a thread while it draws
 
     def stories(self, articles: Sequence[ArticleInfo], *, evidence: bool = True,
                 progress: ProgressCallback | None = None) -> list[Story]:
+        with self._lock:
+            return self._stories_locked(articles, evidence, progress)
+
+    def _stories_locked(self, articles: Sequence[ArticleInfo], evidence: bool,
+                        progress: ProgressCallback | None) -> list[Story]:
         if self.index is None:
             self.index = StoryIndex.load(self.folder) or StoryIndex()
         changed = self.index.sync(articles, progress)
@@ -541,26 +584,53 @@ class StoryBook:
             except OSError:
                 pass  # only a cache: the next open rebuilds what it lacks
         signature = hash(tuple((a.id, a.content_hash, a.title, a.sort_date, a.source) for a in articles))
-        if changed or self._stories is None or signature != self._signature or (evidence and not self._evidence):
+        if changed or self._stories is None or signature != self._signature:
             if self.shares.boilerplate != self.index.boilerplate:
                 self.shares = ShareCache(set(self.index.boilerplate))
-            info = {a.id: a for a in articles}
-            self._stories = make_stories(self.index, info, evidence=evidence, shares=self.shares)
-            self._signature, self._evidence = signature, evidence
+            self._info = {a.id: a for a in articles}
+            self._with_links.clear()
+            self._stories = make_stories(self.index, self._info)
+            self._signature = signature
             self._by_article = {a: story for story in self._stories for a in story.article_ids}
             self._by_id = {story.id: story for story in self._stories}
+        if evidence:
+            return [self._evidence(story) for story in self._stories]
         return self._stories
 
-    def story_of(self, article_id: str) -> Story:
-        return self._by_article[article_id]
+    def _evidence(self, story: Story) -> Story:
+        """The story with its links: exact cosines of its members and their shared text."""
+        if len(story.article_ids) < 2 or self.index is None:
+            return story
+        found = self._with_links.get(story.article_ids)
+        if found is None or found.title != story.title:
+            position = {article_id: row for row, article_id in enumerate(self.index.ids)}
+            block = self.index.vectors()[[position[a] for a in story.article_ids]]
+            cosines = (block @ block.T).toarray()
+            links = tuple(_links(list(story.article_ids), self._info, cosines, self.shares))
+            found = Story(story.id, story.title, story.article_ids, links, story.sources, story.first_date,
+                          story.last_date)
+            self._with_links[story.article_ids] = found
+        return found
 
-    def story(self, story_id: str) -> Story:
+    def pending(self, article_ids: Iterable[str]) -> int:
+        """How many articles the index would have to add or drop (a large number if not loaded)."""
+        if self.index is None or self._lock.locked():
+            return 1 << 30
+        known = set(self.index.ids)
+        wanted = set(article_ids)
+        return len(known ^ wanted)
+
+    def story_of(self, article_id: str, evidence: bool = True) -> Story:
+        story = self._by_article[article_id]
+        return self._evidence(story) if evidence else story
+
+    def story(self, story_id: str, evidence: bool = True) -> Story:
         if story_id in self._by_id:
-            return self._by_id[story_id]
+            return self._evidence(self._by_id[story_id]) if evidence else self._by_id[story_id]
         if len(story_id) >= 4:
             matches = [s for known, s in self._by_id.items() if known.startswith(story_id)]
             if len(matches) == 1:
-                return matches[0]
+                return self._evidence(matches[0]) if evidence else matches[0]
             if len(matches) > 1:
                 raise KeyError(f"{story_id!r} matches {len(matches)} stories; give more of the id")
         raise KeyError(f"no story with id {story_id!r}")

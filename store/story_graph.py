@@ -20,7 +20,7 @@ import scipy.sparse as sp
 MAX_DF = 0.5            # a term in half the library names no event
 CUT = 0.10              # average-link cut on the background-adjusted cosine (see `adjusted`)
 EDGE_FLOOR = 0.05       # pairs below this cosine are not kept (treated as 0)
-NEIGHBOURS = 30         # candidate neighbours kept per article
+NEIGHBOURS = 20         # candidate neighbours kept per article
 BACKGROUND_RANKS = (6, 16)  # an article's 7th..16th best matches: other events on the same topic
 BACKGROUND_PRIOR = 0.10     # the background assumed where the library is too small to measure it
 BACKGROUND_CAP = 0.20       # a higher "background" is a big story's own members, not topic noise
@@ -54,6 +54,15 @@ def count_matrix(counts: Sequence[Counter[str]], terms: dict[str, int]) -> sp.cs
                           np.asarray(indptr, dtype=np.int64)), shape=(len(counts), max(1, len(terms))))
 
 
+def csr_from_rows(ids: Sequence[np.ndarray], counts: Sequence[np.ndarray], width: int) -> sp.csr_matrix:
+    """Per-row (term id, count) arrays as one CSR matrix."""
+    indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum([len(row) for row in ids], out=indptr[1:])
+    indices = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+    data = np.concatenate(counts) if counts else np.zeros(0, dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(ids), max(1, width)))
+
+
 def document_frequency(raw: sp.csr_matrix, width: int) -> np.ndarray:
     df = np.bincount(raw.indices, minlength=width).astype(np.float64)
     return df[:width]
@@ -68,16 +77,16 @@ def idf_weights(df: np.ndarray, n: int) -> np.ndarray:
 
 
 def weigh(raw: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf times idf, each row scaled to unit length."""
-    weighted = raw.copy().astype(np.float32)
-    if weighted.shape[1] < len(idf):
-        weighted.resize((weighted.shape[0], len(idf)))
-    weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices].astype(np.float32)
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    weighted = sp.diags((1.0 / norms).astype(np.float32)) @ weighted
+    """Sublinear tf times idf, each row scaled to unit length; zero-weight terms dropped."""
+    data = (1.0 + np.log(raw.data.astype(np.float32))) * idf[raw.indices].astype(np.float32)
+    weighted = sp.csr_matrix((data, raw.indices.copy(), raw.indptr.copy()), shape=(raw.shape[0], max(raw.shape[1], len(idf))))
     weighted.eliminate_zeros()
-    return weighted.tocsr()
+    lengths = np.diff(weighted.indptr)
+    norms = np.sqrt(np.add.reduceat(weighted.data ** 2, weighted.indptr[:-1][lengths > 0])) if weighted.nnz else np.zeros(0)
+    scale = np.ones(weighted.shape[0], dtype=np.float32)
+    scale[lengths > 0] = 1.0 / np.maximum(norms, 1e-12)
+    weighted.data *= np.repeat(scale, lengths)
+    return weighted
 
 
 def _pruned_queries(matrix: sp.csr_matrix, df: np.ndarray) -> sp.csr_matrix:
@@ -119,15 +128,15 @@ def neighbour_pairs(queries: sp.csr_matrix, index: sp.csr_matrix, df: np.ndarray
     pruned_q = _pruned_queries(queries, df)
     common = np.flatnonzero(df > POSTING_CAP)
     if len(common):
-        mask = np.ones(index.shape[1], dtype=np.float32)
-        mask[common[common < index.shape[1]]] = 0
-        index_lookup = (index @ sp.diags(mask)).tocsr()
+        usable = (df <= POSTING_CAP)[index.indices]
+        index_lookup = sp.csr_matrix((np.where(usable, index.data, 0).astype(np.float32), index.indices, index.indptr),
+                                     shape=index.shape)
         index_lookup.eliminate_zeros()
     else:
         index_lookup = index
     lookup_t = index_lookup.T.tocsr()
     total = queries.shape[0]
-    wide = 3 * NEIGHBOURS
+    wide = 2 * NEIGHBOURS
     for start in range(0, total, block):
         stop = min(total, start + block)
         product = (pruned_q[start:stop] @ lookup_t).tocsr()

@@ -10,7 +10,6 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from typing import Iterable
 
 import numpy as np
 
@@ -60,7 +59,7 @@ def paragraphs(body: str) -> list[str]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]*\s+")
-STEM = 6  # terms are cut to their first letters: "pipeline", "pipelines" and "piped" meet; names stay apart
+STEM = 6  # terms are cut to their first letters: "pipeline", "pipelines" and "piped" meet (numbers too: rarely longer)
 
 
 def sentences(body: str) -> list[str]:
@@ -105,20 +104,25 @@ def term_counts(title: str, body: str | list[list[str]], skip: set[int] | frozen
     for number, sentence in enumerate(split):
         if skip and keys is not None and keys[number] in skip:
             continue
-        _add_terms(found, sentence)
-    _add_terms(found, _WORD.findall(fold(title)))
+        add_terms(found, sentence)
+    add_terms(found, _WORD.findall(fold(title)))
     return Counter(found)
 
 
-def _add_terms(found: list[str], sentence: list[str]) -> None:
-    terms = [term if term.isdigit() else term[:STEM] for term in _content(sentence)]
+def title_words(title: str) -> list[str]:
+    return _WORD.findall(fold(title))
+
+
+def add_terms(found: list[str], sentence: list[str]) -> None:
+    terms = [term[:STEM] for term in _content(sentence)]
     found.extend(terms)
     found.extend(map("_".join, zip(terms, terms[1:])))
 
 
 def _content(sentence: list[str]) -> list[str]:
-    return [word for word in (w[:-2] if w.endswith("'s") else w for w in sentence)
-            if word not in STOP_WORDS and (len(word) > 1 or word.isdigit())]
+    if any("'" in word for word in sentence):
+        sentence = [word[:-2] if word.endswith("'s") else word for word in sentence]
+    return [word for word in sentence if word not in STOP_WORDS and (len(word) > 1 or word.isdigit())]
 
 
 def content_terms(text: str) -> list[str]:

@@ -15,6 +15,7 @@ from tui.dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
 from tui.library_pane import ArticleTable
 from tui.reader_pane import ReaderView
+from tui.search_pane import SearchInput, SearchScreen
 
 WIDE = (160, 45)
 NARROW = (80, 24)
@@ -200,7 +201,7 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
     action runs that action."""
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
-    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView}
+    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView, "search": SearchInput}
     for spec in ACTIONS:
         def record(*_: Any, _id: str = spec.id) -> None:
             calls.append(_id)
@@ -211,16 +212,25 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
         await pilot.pause()
         for spec in ACTIONS:
             for key in keymap.keys[spec.id]:
-                focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
-                if app.narrow:  # one pane at a time: show the one whose keys are pressed
-                    app.showing = "reader" if spec.scope == "reader" else "library"
-                    app._apply_showing()
+                if spec.scope == "search":  # the search pane's keys work in its query box
+                    await app.push_screen(SearchScreen(library))
+                    await pilot.pause()
+                    focus = app.screen.query_one(SearchInput)
+                else:
+                    focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
+                    if app.narrow:  # one pane at a time: show the one whose keys are pressed
+                        app.showing = "reader" if spec.scope == "reader" else "library"
+                        app._apply_showing()
                 focus.focus()
                 await pilot.pause()
                 calls.clear()
                 await pilot.press(*key.split())
                 await pilot.pause()
                 assert calls == [spec.id], f"{name}: {key!r} should run {spec.id}, ran {calls}"
+                if spec.scope == "search":
+                    await app.workers.wait_for_complete()
+                    app.pop_screen()
+                    await pilot.pause()
 
 
 async def test_palette_runs_any_action(library: Library) -> None:
@@ -505,5 +515,64 @@ async def test_bad_config_still_starts_with_its_problems_shown(library: Library,
         assert any("library.explode" in message for message in shown)
         assert any('unknown theme "no-such-theme"' in message for message in shown)
         assert keymap.name == "vim" and app.keys_for("library.toggle_star") == "s"
+        start = app.library_pane.table.cursor_row
         await pilot.press("j")  # vim keys work
-        assert app.library_pane.table.cursor_row == 1
+        assert app.library_pane.table.cursor_row == start + 1
+
+
+async def test_the_palette_lists_every_action_with_its_live_keys(library: Library, tmp_path: Path) -> None:
+    from tui.commands import ActionCommands
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('keymap = "emacs"\n[keys]\n"library.toggle_star" = "x"\n')
+    config, _ = load_config(config_file)
+    keymap, _ = effective_keymap(config)
+    app = make_app(library, keymap)
+    async with app.run_test(size=WIDE):
+        provider = ActionCommands(app.screen)
+        hits = [hit async for hit in provider.discover()]
+        assert [hit.help.split(" · ")[0] for hit in hits] == [spec.id for spec in ACTIONS]
+        star = next(hit for hit in hits if hit.help.startswith("library.toggle_star"))
+        assert star.help.endswith("keys: x")
+        found = [hit async for hit in provider.search("undo delete")]
+        assert found and "library.undo" in str(found[0].match_display)
+
+
+async def test_a_large_librarys_stories_load_after_the_first_frame(library: Library,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above STORIES_IN_FOREGROUND articles the list paints ungrouped, then regroups by story when
+    the worker has loaded them; the cursor stays on its article."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.library_pane.table
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(key.startswith("group:") for key in table.row_keys)
+        selected = app.library_pane.selected
+        app.refresh_library()  # later refreshes group at once (stories are in memory now)
+        assert any(key.startswith("group:") for key in table.row_keys)
+        assert app.library_pane.selected == selected
+
+    first_frame: list[list[str]] = []
+    monkeypatch.setattr(BroadsheetApp, "_load_stories", lambda self: first_frame.append(self.library_pane.table.row_keys))
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+
+
+async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        pane = app.library_pane
+        article = pane.selected
+        row = pane.table.row_keys.index(f"article:{article.id}")
+        assert pane.table.row_plain(row)[-1].strip() == ""
+        library.annotate(article.id, 0, 10)
+        library.annotate(article.id, 20, 30, color=2)
+        app.article_changed(article.id)
+        await pilot.pause()
+        assert pane.table.row_plain(row)[-1].strip() == "2"

@@ -143,7 +143,6 @@ def test_command_line_never_prints_a_payload(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the real app on a terminal
 # Each pane the app has: (name, keys that open it, text drawn once it is open, text typed into it
 # (then Enter, if `submit`) or None, keys that close it afterwards). A later pane is one more line, e.g.
-#     ("search", ("slash",), "<the search pane's prompt>", "[/bold] \u202e query", False, ("escape",)),
 #     ("compare", ("c",), "<the compare pane's header>", None, False, ("escape",)),
 #     ("annotations", ("a",), "<the annotations pane's title>", "[@click=app.quit]note[/]", True, ()),
 # Each pane gets its own short session (so one stuck pane cannot hide another's leak).
@@ -153,6 +152,7 @@ PANES: list[tuple[str, tuple[str, ...], str, str | None, bool, tuple[str, ...]]]
     ("tag dialog", ("t",), "tag, other tag", ", ".join(hostile.TYPED), True, ()),
     ("library filter", ("F",), "Enter applies", " ".join(hostile.TYPED), True, ()),
     ("import dialog", ("i",), "Import a file", "<the packed hostile file>", True, ("escape",)),
+    ("search", ("slash",), "Type to search", "[/bold] hostile [@click=app.quit]x[/] everything", False, ("escape",)),
 ]
 LIBRARY_FOCUSED = "Open the article"  # the footer while the library has the focus
 READER_FOCUSED = "Back to the library"  # the footer while the reader has it

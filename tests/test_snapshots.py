@@ -37,3 +37,15 @@ def test_main_screens(session: Session, demo_library: Library, snap_compare: Cal
 
 def test_too_small_terminal(demo_library: Library, snap_compare: Callable[..., Any]) -> None:
     assert snap_compare(screenshot_app(demo_library), terminal_size=(40, 10), run_before=settle)
+
+
+def test_screenshots_command_writes_every_screen(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    result = CliRunner().invoke(cli, ["screenshots", "--out", str(tmp_path / "shots")])
+    assert result.exit_code == 0, result.output
+    written = sorted(path.name for path in (tmp_path / "shots").glob("*.svg"))
+    assert written == sorted(f"{session.name}.svg" for session in SESSIONS)
+    assert "5 of 5 articles" in (tmp_path / "shots" / "library.svg").read_text().replace("&#160;", " ")

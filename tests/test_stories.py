@@ -276,9 +276,9 @@ async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_file
         async with app.run_test(size=(160, 45)) as pilot:
             pane = app.library_pane
             assert pane.view.group == "story"
-            headers = [key.value for key in pane.table.rows if key.value.startswith("group:")]
+            headers = [key for key in pane.table.row_keys if key.startswith("group:")]
             assert len(headers) == 2
-            first = pane.table.get_row_at(0)[0].plain
+            first = pane.table.row_plain(0)[0]
             assert first.startswith("▾ 3 · ")
             wire = lib.story_of(next(a.id for a in lib.articles() if a.origin.endswith("001_367e7e55959c9f47.txt")))
             rows = list(pane._row_article)
@@ -296,3 +296,53 @@ async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_file
         assert [label for label, _ in groups] == ["T", "on its own"]
         assert arrange(articles, View(group="story"), None) == [("", sorted(articles, key=lambda a: (a.date, a.title),
                                                                            reverse=True))]
+
+
+# ----------------------------------------------------------------- open-ended input
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from store import story_text  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=400))
+def test_text_features_never_fail(body: str) -> None:
+    split = story_text.sentence_words(body)
+    assert all(all(word for word in sentence) for sentence in split)
+    counts = story_text.term_counts("A title", body)
+    assert all(count > 0 for count in counts.values())
+    hashes, words = story_text.shingle_positions(body)
+    assert len(hashes) == max(0, words - story_text.SHINGLE + 1)
+    assert 0.0 <= story_text.covered_share(hashes, hashes, words) <= 1.0
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["alpha beta gamma delta. ", "Ärger über die Wahl. ", "x ", "¡Hola! ", "\n\n",
+                                 "The mayor of Springfield resigned on Monday. ", "”“quoted words here” "]),
+                min_size=1, max_size=30), st.integers(0, 3))
+def test_any_library_is_partitioned(tmp_path_factory: pytest.TempPathFactory, pieces: list[str], drop: int) -> None:
+    folder = tmp_path_factory.mktemp("lib")
+    with Library.open(folder / "lib") as lib:
+        lib.add_candidates([Candidate(title=f"t{n}", body="".join(pieces[n:]) + f" unique{n}", origin=f"{n}.txt")
+                            for n in range(len(pieces))])
+        ids = sorted(a.id for a in lib.articles())
+        assert sorted(a for s in lib.stories() for a in s.article_ids) == ids
+        lib.remove(ids[:drop])
+        assert sorted(a for s in lib.stories() for a in s.article_ids) == ids[drop:]
+
+
+async def test_app_finds_stories_of_a_large_library_in_the_background(tmp_path: Path, seed_files: list[Path],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.app import BroadsheetApp
+
+    # as for a library too large to cluster while drawing: quick only once the index is in memory
+    monkeypatch.setattr(Library, "stories_are_quick", lambda self: self._story_book.pending(self._records) <= 500)
+    with Library.open(tmp_path / "lib") as lib:
+        lib.import_paths(seed_files)
+        app = BroadsheetApp(lib, remember_theme=False)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.library_pane.view.group == "story"
+            assert any(key.startswith("group:") for key in app.library_pane.table.row_keys)

@@ -55,7 +55,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("reader.top", "top", "Top of the article", "reader"),
     ActionSpec("reader.bottom", "bottom", "End of the article", "reader"),
     ActionSpec("reader.close", "close_reader", "Back to the library", "reader"),
+    # search pane (tui/search_pane.py) and search hits in the reader
+    ActionSpec("app.search", "search", "Search the library", "app"),
+    ActionSpec("search.down", "cursor_down", "Next result", "search"),
+    ActionSpec("search.up", "cursor_up", "Previous result", "search"),
+    ActionSpec("search.page_down", "page_down", "Results: page down", "search"),
+    ActionSpec("search.page_up", "page_up", "Results: page up", "search"),
+    ActionSpec("search.open", "open_result", "Open the result at its match", "search"),
+    ActionSpec("search.close", "close_search", "Close the search", "search"),
+    ActionSpec("reader.next_hit", "next_hit", "Next search hit", "reader"),
+    ActionSpec("reader.previous_hit", "previous_hit", "Previous search hit", "reader"),
 )
 
 ACTIONS_BY_ID: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
-SCOPES = ("app", "library", "reader")
+SCOPES = ("app", "library", "reader", "search")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
-from store import Article, ImportReport, Library, LibraryError, LibraryLocked
+from store import Article, ImportReport, Library, LibraryError, LibraryLocked, SearchHit
 from store.demo import demo_files
 from store.records import ProgressCallback
 
@@ -25,8 +25,13 @@ from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display
 from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
 from .safe_text import plain
+from .search_pane import SearchScreen
+
+if TYPE_CHECKING:
+    from store import Story
 
 NARROW_WIDTH = 100
+STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick enough to wait for
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
@@ -52,6 +57,9 @@ class BroadsheetApp(App[None]):
         self.showing = "library"  # which pane a narrow layout shows
         self._width = 0  # the terminal's width as of the last resize (0 until one arrives)
         self._height = 0
+        self._stories_loaded = False  # stories() has answered once in this session (later calls are quick)
+        self._stories_loading = False
+        self._last_query = ""  # the search pane opens on the last query
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -127,11 +135,38 @@ class BroadsheetApp(App[None]):
     # ------------------------------------------------------------------ library data
     def refresh_library(self, keep: str | None = None) -> None:
         self.library_pane.highlight_counts = self._highlight_counts()
-        try:  # a large library's first clustering takes seconds: only once `broadsheet stories` cached it
-            stories = self.library.stories(evidence=False) if self.library.stories_are_quick() else None
+        self.library_pane.show(self.library.articles(), keep=keep, stories=self._stories_at_hand())
+
+    def _stories_at_hand(self) -> list[Story] | None:
+        """Stories to group the list by, when they come quickly. In a large library the first
+        load or clustering (about 2 s at 10k articles with the stories.npz cache) runs in a worker
+        after the first frame: the list regroups when it is done. Later calls are incremental."""
+        try:
+            if self.library.stories_are_quick() and (self._stories_loaded
+                                                     or len(self.library) <= STORIES_IN_FOREGROUND):
+                stories = self.library.stories(evidence=False)
+                self._stories_loaded = True
+                return stories
         except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
-            stories = None
-        self.library_pane.show(self.library.articles(), keep=keep, stories=stories)
+            return None
+        if not self._stories_loading:
+            self._stories_loading = True
+            self.call_after_refresh(self._load_stories)  # a thread started now would slow the first frame
+        return None
+
+    @work(thread=True, group="stories")
+    def _load_stories(self) -> None:
+        try:
+            self.library.stories(evidence=False)
+        except Exception:  # noqa: BLE001 - as above: the list stays ungrouped
+            return
+        finally:
+            self._stories_loading = False
+        self.call_from_thread(self._stories_ready)
+
+    def _stories_ready(self) -> None:
+        self._stories_loaded = True
+        self.refresh_library()
 
     def _highlight_counts(self) -> dict[str, int]:
         """Highlights per article, once the library keeps annotations (they come with the notes
@@ -166,11 +201,11 @@ class BroadsheetApp(App[None]):
 
     def library_toggle_read(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_read([article.id], not article.read)):
-            self._article_changed(article.id)
+            self.article_changed(article.id)
 
     def library_toggle_star(self, article: Article | None) -> None:
         if article and self._write(lambda: self.library.set_starred([article.id], not article.starred)):
-            self._article_changed(article.id)
+            self.article_changed(article.id)
 
     def library_tag(self, article: Article | None) -> None:
         if article is None:
@@ -178,7 +213,7 @@ class BroadsheetApp(App[None]):
 
         def apply(result: tuple[list[str], list[str]] | None) -> None:
             if result and self._write(lambda: self.library.tag([article.id], add=result[0], remove=result[1])):
-                self._article_changed(article.id)
+                self.article_changed(article.id)
 
         self.push_screen(TagDialog(article.title, article.tags), apply)
 
@@ -187,7 +222,9 @@ class BroadsheetApp(App[None]):
             return
         question = Text("Delete ")
         question.append_text(plain(article.title, style="bold"))
-        question.append("?\nIts text stays on disk until the library is cleaned; u undoes this.")
+        undo = self.keys_for("library.undo")
+        question.append("?\nIts text stays on disk until the library is cleaned" +
+                        (f"; {undo} undoes this." if undo else "."))
 
         def apply(yes: bool | None) -> None:
             if not yes:
@@ -235,15 +272,22 @@ class BroadsheetApp(App[None]):
 
     def _mark_read(self, article_id: str) -> None:
         if self._write(lambda: self.library.set_read([article_id], True)):
-            self._article_changed(article_id)
+            self.article_changed(article_id)
 
-    def _article_changed(self, article_id: str) -> None:
-        """Redraw one article's row (read, starred, tags changed) without re-reading the library."""
+    def article_changed(self, article_id: str) -> None:
+        """One article changed (read, starred, tags, highlights): redraw its row without re-reading
+        the library. Panes that change an article (a new highlight) call this."""
         try:
             article = self.library.get(article_id)
         except LibraryError:
             self.refresh_library()
             return
+        annotations = getattr(self.library, "annotations", None)
+        if callable(annotations):
+            try:
+                self.library_pane.highlight_counts[article_id] = len(annotations(article_id))
+            except LibraryError:
+                pass
         self.library_pane.update_article(article)
         if self.reader_pane.article and self.reader_pane.article.id == article_id:
             self.reader_pane.article = article
@@ -289,6 +333,21 @@ class BroadsheetApp(App[None]):
             self.notify(f"Read-only: {self.library.read_only_reason}", severity="warning")
             return
         self.push_screen(ImportDialog(), lambda report: self.refresh_library())
+
+    # ------------------------------------------------------------------ search (tui/search_pane.py)
+    def action_search(self) -> None:
+        if isinstance(self.screen, SearchScreen):
+            return
+        screen = SearchScreen(self.library, self._last_query)
+        self.push_screen(screen, lambda hit: self._search_closed(screen, hit))
+
+    def _search_closed(self, screen: SearchScreen, hit: SearchHit | None) -> None:
+        self._last_query = screen.query_text
+        if hit is None:
+            return
+        self.open_article(hit.article_id)
+        if self.reader_pane.article and self.reader_pane.article.id == hit.article_id:
+            self.reader_pane.view.show_search_hits(list(hit.spans), hit.offset if hit.offset >= 0 else 0)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "add-demo":
@@ -373,7 +432,8 @@ class BroadsheetApp(App[None]):
 
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
-        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen)):
+        if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
+                                                                  SearchScreen)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)

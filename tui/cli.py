@@ -12,7 +12,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import TYPE_CHECKING, Iterator, NoReturn
 
 import click
 import orjson
@@ -20,9 +20,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Annotation, Article, ImportReport, Library, LibraryError, Story, __version__, save_text
+from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
 from store.cleaning import strip_controls
 from store.paths import LIBRARY_ENV, default_library_path
+
+if TYPE_CHECKING:
+    from store import Story
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -376,6 +379,42 @@ def _print_stories(library: Library, stories: list[Story], evidence: bool, show_
         tail += f"; {plural(singles, 'article')} on their own (--all lists them)"
     out.print(Text(tail, style="dim"))
 
+
+# ------------------------------------------------------------------------------------- search
+@cli.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="Most results to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON (id, score, spans, snippet...).")
+@click.pass_obj
+def search_command(state: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Find articles: typo-tolerant words, "exact phrases", -excluded words and filters
+    (source: tag: is:unread is:starred has:note before: after:), as in the app's search pane (/).
+
+    Example: broadsheet search 'deportaton "border security" source:reuters after:2019-06'
+    """
+    from dataclasses import asdict
+
+    from tui.highlight_text import highlighted
+
+    text = " ".join(query)
+    with state.open() as library:
+        results = library.search_results(text, limit=limit)
+    if as_json:
+        out.print_json(orjson.dumps([asdict(hit) for hit in results.hits]).decode(), highlight=False)
+        return
+    count = f"{'at least ' if results.approximate else ''}{results.total} {'match' if results.total == 1 else 'matches'}"
+    err.print(Text(f"{count} in {results.elapsed_ms:.0f} ms", style="dim"))
+    for hit in results.hits:
+        line = Text(hit.article_id[:12] + "  ", style="dim")
+        line.append_text(highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow"))
+        line.append("  ")
+        line.append_text(highlighted(f"{hit.source or 'no source'} · {hit.date[:10]}", (), style="dim"))
+        out.print(line, overflow="ellipsis", no_wrap=True)
+        if hit.snippet:
+            snippet = Text("    ")
+            snippet.append_text(highlighted(hit.snippet, hit.snippet_spans, mark="bold yellow"))
+            out.print(snippet, overflow="ellipsis", no_wrap=True)
 
 # ------------------------------------------------------------------------------------- changes
 @cli.command("tag")

@@ -170,7 +170,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(self.help_title, style="bold"))
             with VerticalScroll():
                 yield Static(table)
-            yield Static(Text("Esc closes · Ctrl+P lists every action", style="dim"))
+            yield Static(Text("Esc closes · ↑ ↓ scroll · Ctrl+P lists every action", style="dim"))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -59,18 +59,17 @@ RESERVED_KEYS = frozenset({
     "ctrl+p",     # Textual's command palette (a priority binding: it fires before any of ours)
     "tab",        # Textual: focus the next widget (and ctrl+i arrives as tab)
     "shift+tab",  # Textual: focus the previous widget
-    "slash",      # kept free for the search pane ("/" searches, as in less, vim and most readers)
 })
 RESERVED_WHY = {
     "ctrl+c": "Textual uses it to copy text",
     "ctrl+p": "it opens the command palette",
     "tab": "it moves the focus",
     "shift+tab": "it moves the focus back",
-    "slash": "it is kept for search",
 }
 
 # Shown in Textual's footer; the rest are listed by the help screen and `broadsheet keys`.
-SHOWN_ACTIONS = frozenset({"app.quit", "app.help", "app.import", "library.open", "library.filter",
+SHOWN_ACTIONS = frozenset({"app.quit", "app.help", "app.import", "library.open", "library.filter", "app.search",
+                           "search.open", "search.close",
                            "reader.close"})
 
 # A key no terminal sends: `Keymap.textual_keymap()` gives it to actions bound only to sequences, so

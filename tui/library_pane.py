@@ -4,6 +4,7 @@ grouped, sorted and filtered, with the actions that change an article's state.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,11 +14,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
-from store import Article, Story
+from store import Article
 
 from .keymap import bindings_for, default_keymap
 from .row_table import CELL_PADDING, Row, RowTable
 from .safe_text import plain
+
+if TYPE_CHECKING:
+    from store import Story
 
 SORTS = ("date", "source", "title", "words")
 FILTERS = ("all", "unread", "starred")

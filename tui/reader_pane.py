@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,6 +15,9 @@ from .article_view import ArticleView
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
 
+SEARCH_HIT_STYLE = "black on yellow"
+CURRENT_HIT_STYLE = "bold black on dark_orange"
+
 
 class ReaderView(ArticleView):
     """The article view as the reader uses it, with the reader's key map."""
@@ -20,8 +25,50 @@ class ReaderView(ArticleView):
     KEY_SCOPE = "reader"
     BINDINGS = bindings_for(KEY_SCOPE, default_keymap())
 
+    search_hits: list[tuple[int, int]] = []
+
     def action_close_reader(self) -> None:
         self.app.action_close_reader()  # type: ignore[attr-defined]
+
+    # search hits (set when an article is opened from the search pane), stepped through with n / N
+    def show_search_hits(self, spans: list[tuple[int, int]], current: int) -> None:
+        self.search_hits = list(spans)
+        self.set_spans("search", [(start, end, SEARCH_HIT_STYLE) for start, end in self.search_hits])
+        self._go_to_hit(current)
+
+    def clear_search_hits(self) -> None:
+        self.search_hits = []
+        self.clear_spans("search")
+        self.clear_spans("search-current")
+
+    def _go_to_hit(self, offset: int) -> None:
+        hit = next((span for span in self.search_hits if span[0] == offset), None)
+        self.set_spans("search-current", [(hit[0], hit[1], CURRENT_HIT_STYLE)] if hit else [])
+        self.cursor = max(0, offset)
+        self.scroll_to_offset(max(0, offset), center=True)
+
+    def _step_hit(self, forward: bool) -> None:
+        if not self.search_hits:
+            self.app.notify("No search hits in this article; / searches.", timeout=3)
+            return
+        starts = [start for start, _ in self.search_hits]
+        if forward:
+            index = bisect_right(starts, self.cursor)
+            wrapped = index >= len(starts)
+            index = 0 if wrapped else index
+        else:
+            index = bisect_left(starts, self.cursor) - 1
+            wrapped = index < 0
+            index = len(starts) - 1 if wrapped else index
+        self._go_to_hit(starts[index])
+        note = " (wrapped)" if wrapped else ""
+        self.app.notify(f"Hit {index + 1} of {len(starts)}{note}", timeout=1.5)
+
+    def action_next_hit(self) -> None:
+        self._step_hit(True)
+
+    def action_previous_hit(self) -> None:
+        self._step_hit(False)
 
 
 PLACEHOLDER = Text.assemble(("No article open.\n", "bold"),
@@ -56,6 +103,7 @@ class ReaderPane(Vertical):
         header.append("\n")
         header.append_text(plain(article.url or article.origin, style="dim italic"))
         self.query_one("#reader-header", Static).update(header)
+        self.view.clear_search_hits()
         self.view.set_text(article.body, article.position)
 
     def clear(self) -> None:

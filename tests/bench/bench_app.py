@@ -9,7 +9,9 @@ Figures (the machine has 2 cores; warm page cache):
       spawned and stops when the first frame's library status line ("N of N articles") arrives on
       the terminal side of the pty: Python start-up, imports, Library.open (with its backup),
       articles(), building the table and writing the frame all count. Then `q` quits it. With the
-      demo library and with a library of 10k synthetic articles (bench_library.cached_library).
+      demo library and with a library of 10k synthetic articles (bench_library.cached_library),
+      once as built and once with its stories computed (stories.npz), which the app then loads to
+      group the list by story.
       Budget (DESIGN.md): < 1.5 s at 10k.
   (b) Opening a 5,000-line article (5,000 lines of real corpus sentences, about 110k words) in the
       app run headless (App.run_test, 160x45): the time of what Enter in the library does
@@ -134,6 +136,19 @@ def bench_launch(label: str, library: Path, repeats: int, budget: float | None) 
                    median < budget if budget else None)]
 
 
+def stories_cached_copy(folder: Path) -> Path:
+    """A copy of a bench library whose stories were computed once (as `broadsheet stories` does),
+    so the app groups it by story at launch; cached beside it."""
+    copy = folder.with_name(folder.name + "-stories")
+    if not (copy / "stories.npz").exists():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(folder, copy)
+        log(f"computing stories for {copy.name} (cached for later runs) ...")
+        with Library.open(copy) as library:
+            library.stories(evidence=False)
+    return copy
+
+
 # --------------------------------------------------------------------------- (b) long article
 def long_body(lines: int) -> str:
     pool = corpus.sentence_pool()
@@ -228,7 +243,16 @@ def main() -> int:
             figures += bench_launch(f"{fmt_size(size)} articles", folder, args.repeats, LAUNCH_BUDGET)
         finally:
             reset_state(folder)
+        with_stories = stories_cached_copy(folder)
+        reset_state(with_stories)
+        try:
+            figures += bench_launch(f"{fmt_size(size)} articles, grouped by story (stories.npz cached)",
+                                    with_stories, args.repeats, LAUNCH_BUDGET)
+        finally:
+            reset_state(with_stories)
     figures += bench_long_article(args.repeats)
+    figures.append(Figure("machine load average over the last 5 minutes (2 cores)", "-",
+                          f"{os.getloadavg()[1]:.1f}", None))
 
     print()
     print_table(figures)

@@ -37,8 +37,6 @@ import numpy as np  # noqa: E402
 from corpus import CORPUS, candidates  # noqa: E402
 from report import Figure, log, print_table, write_json, exit_code  # noqa: E402
 from store import Library  # noqa: E402
-from store import stories as stories_module  # noqa: E402
-from store import story_graph  # noqa: E402
 from store.stories import StoryIndex  # noqa: E402
 
 DATASETS = {"multinews-dev": 0.93, "basil-dev": 0.98}
@@ -102,13 +100,14 @@ def scale(figures: list[Figure], n: int, budget: float, incremental: bool) -> No
                 lib.add_candidates(list(candidates(min(batch, n - start), seed=1, start=start)))
             gc.collect()
             log(f"building stories for {n}…")
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             stories = lib.stories(evidence=False)
-            took = time.perf_counter() - start
+            took, cpu = time.perf_counter() - start, time.process_time() - cpu
             sizes = [len(s.article_ids) for s in stories]
-            figures.append(Figure(f"stories for {n // 1000}k articles", f"< {budget:.0f} s", f"{took:.1f} s",
-                                  took < budget))
-            figures.append(Figure(f"  {n // 1000}k: stories of 2+ / largest / peak RSS", "< 2 GB RSS",
+            # CPU time too: on a machine shared with other work, wall time says more about the load
+            figures.append(Figure(f"stories for {n / 1000:g}k articles", f"< {budget:.0f} s",
+                                  f"{took:.1f} s wall, {cpu:.1f} s CPU", took < budget))
+            figures.append(Figure(f"  {n / 1000:g}k: stories of 2+ / largest / peak RSS", "< 2 GB RSS",
                                   f"{sum(1 for x in sizes if x > 1)} / {max(sizes)} / {_peak_rss_mb():.0f} MB",
                                   _peak_rss_mb() < 2048))
             if incremental:
@@ -127,15 +126,20 @@ def scale(figures: list[Figure], n: int, budget: float, incremental: bool) -> No
                 start = time.perf_counter()
                 story = max(lib.stories(evidence=False), key=lambda s: len(s.article_ids))
                 lib.story(story.id, evidence=True)
-                figures.append(Figure(f"evidence (shares text) for all stories of 2+", "-",
+                figures.append(Figure(f"evidence (links) of the largest story ({len(story.article_ids)} articles)", "-",
+                                      f"{time.perf_counter() - start:.2f} s", None))
+                start = time.perf_counter()
+                lib.stories(evidence=True)
+                figures.append(Figure("evidence (links) of every story of 2+", "-",
                                       f"{time.perf_counter() - start:.2f} s", None))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def candidate_recall(figures: list[Figure], n: int = 5000) -> None:
-    """Pairs the clustering can use (cosine >= CUT + the lowest background) found by the pruned
-    neighbour search, against the exact all-pairs cosine matrix of the same vectors."""
+    """Pairs at cosine >= 0.2 and >= 0.3 (what can reach the cut once a background is subtracted)
+    found by the pruned neighbour search, against the exact all-pairs cosine matrix of the same
+    vectors: 2,500 synthetic articles plus the 2,325 dev articles."""
     work = Path(tempfile.mkdtemp(prefix="bench-recall-"))
     try:
         with Library.open(work / "lib") as lib:

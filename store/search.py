@@ -1,0 +1,813 @@
+"""Full-text search over the library: an inverted index of folded words, built once per open.
+
+Why this shape: fzf-style subsequence matching over whole articles takes seconds at 10k articles
+and matches nearly everything (FACTS.md); fuzzy-matching every article per keystroke is as slow.
+Instead each query word is expanded to real words of the library's vocabulary (exact, then within
+one or two edits with rapidfuzz, then completions of the word being typed), and those words'
+postings (compact numpy arrays per field) are scored BM25-style. Only the best few dozen articles
+are then read to score proximity, verify phrases and find every hit for highlighting.
+
+The index follows the library: a change notification marks it stale and the next query applies
+the difference (new, changed, deleted articles; tags, read and star state; notes), never a rebuild
+per keystroke. New articles go into a small in-memory delta that is merged into the arrays when it
+grows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .query import WORD, Query, QueryError, fold, parse_query
+
+if TYPE_CHECKING:
+    from .library import Library
+
+__all__ = ["SearchHit", "SearchResults", "SearchIndex", "QueryError", "fold", "parse_query"]
+
+FIELDS = ("title", "source", "body")          # indexed in arrays
+FIELD_WEIGHT = {"title": 3.0, "source": 2.0, "tags": 2.0, "note": 1.5, "body": 1.0}
+EXACT, PREFIX, ONE_EDIT, TWO_EDITS = 1.0, 0.8, 0.7, 0.5
+PREFIX_COMPLETIONS = 24     # completions of the word being typed, most frequent first
+FUZZY_LIMIT = 24            # typo variants per word, closest first
+RERANK = 40                 # articles read per query for proximity and phrases
+PHRASE_CHECK_LIMIT = 400    # candidates verified for a phrase before the count becomes "at least"
+BM25_K1, BM25_B = 1.2, 0.75
+DOC_BITS = 24               # postings are sorted on (term << DOC_BITS) | doc
+MERGE_AT = 2000             # delta articles before they are merged into the arrays
+SNIPPET_BEFORE, SNIPPET_AFTER = 60, 110
+_SPLIT = re.compile(r"(\w+)")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article that matches, with what to show and highlight.
+
+    `spans` are every hit in the body as code-point offsets (for the reader's "search" layer);
+    `offset` is where the best match starts in the body (-1 if the match is not in the body, e.g.
+    title or tag only); `snippet` is a one-line excerpt around it with `snippet_spans` relative to
+    the snippet; `title_spans` are hits in the title."""
+
+    article_id: str
+    score: float
+    field: str                                  # where the best match is: title|body|source|tags|note
+    snippet: str
+    snippet_spans: tuple[tuple[int, int], ...]
+    spans: tuple[tuple[int, int], ...]
+    offset: int
+    title: str = ""
+    title_spans: tuple[tuple[int, int], ...] = ()
+    source: str = ""
+    date: str = ""
+    exact: bool = True                          # every word matched as typed (no typo correction)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    total: int                  # articles that match (a lower bound when `approximate`)
+    approximate: bool
+    elapsed_ms: float
+    query: Query
+    expansions: dict[str, list[str]]   # query word -> the library's words it matched
+
+
+class _Field:
+    """Postings of one field: CSR arrays (term -> docs, term frequencies) plus a delta dict."""
+
+    def __init__(self) -> None:
+        self.offsets = np.zeros(1, dtype=np.int64)
+        self.docs = np.zeros(0, dtype=np.int32)
+        self.tfs = np.zeros(0, dtype=np.uint16)
+        self.delta: dict[int, list[tuple[int, int]]] = {}
+
+    def set_arrays(self, keys: np.ndarray, tfs: np.ndarray, vocabulary: int) -> None:
+        order = np.argsort(keys, kind="stable")
+        keys, tfs = keys[order], tfs[order]
+        terms = keys >> DOC_BITS
+        self.docs = (keys & ((1 << DOC_BITS) - 1)).astype(np.int32)
+        self.tfs = np.minimum(tfs, 65535).astype(np.uint16)
+        counts = np.bincount(terms, minlength=vocabulary) if len(terms) else np.zeros(vocabulary, np.int64)
+        self.offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        if term + 1 < len(self.offsets):
+            start, end = self.offsets[term], self.offsets[term + 1]
+            docs, tfs = self.docs[start:end], self.tfs[start:end]
+        else:
+            docs, tfs = self.docs[:0], self.tfs[:0]
+        extra = self.delta.get(term)
+        if extra:
+            docs = np.concatenate((docs, np.fromiter((d for d, _ in extra), np.int32, len(extra))))
+            tfs = np.concatenate((tfs, np.fromiter((t for _, t in extra), np.uint16, len(extra))))
+        return docs, tfs
+
+    def df(self, term: int) -> int:
+        count = int(self.offsets[term + 1] - self.offsets[term]) if term + 1 < len(self.offsets) else 0
+        return count + len(self.delta.get(term, ()))
+
+    def merged_keys(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every live posting as (key, tf), arrays and delta together (for a merge)."""
+        terms = np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int64), np.diff(self.offsets))
+        keys = (terms << DOC_BITS) | self.docs.astype(np.int64)
+        tfs = self.tfs.astype(np.int64)
+        extra = [((term << DOC_BITS) | doc, tf) for term, items in self.delta.items() for doc, tf in items]
+        if extra:
+            keys = np.concatenate((keys, np.array([k for k, _ in extra], np.int64)))
+            tfs = np.concatenate((tfs, np.array([t for _, t in extra], np.int64)))
+        live = alive[keys & ((1 << DOC_BITS) - 1)]
+        return keys[live], tfs[live]
+
+
+class _Doc:
+    __slots__ = ("id", "key", "title", "source", "date", "length")
+
+    def __init__(self, article_id: str, key: tuple[Any, ...], title: str, source: str, date: str, length: int):
+        self.id, self.key, self.title, self.source, self.date, self.length = (
+            article_id, key, title, source, date, length)
+
+
+def _record_key(record: dict[str, Any]) -> tuple[Any, ...]:
+    return (record["content_hash"], record["title"], record["source"], record.get("published"))
+
+
+def _date_of(record: dict[str, Any]) -> str:
+    return str(record.get("published") or record.get("imported_at") or "")[:10]
+
+
+class _Text:
+    """A body folded and cut into words (offsets in arrays), for finding hits without a Python loop
+    over every word: re.split keeps the separators, so offsets are running sums of lengths."""
+
+    __slots__ = ("body", "folded", "offsets", "words", "hashes")
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.folded = fold(body)
+        parts = _SPLIT.split(self.folded)
+        self.offsets = list(accumulate(map(len, parts), initial=0))  # word i: offsets[2i+1]..offsets[2i+2]
+        self.words = parts[1::2]
+        self.hashes = np.fromiter(map(hash, self.words), np.int64, len(self.words))
+
+
+@dataclass
+class _Plan:
+    """What reading a candidate looks for: query words by term id, phrase and exclusion patterns."""
+
+    by_word: dict[str, tuple[int, float]]
+    hashes: np.ndarray
+    groups: int
+    phrases: list[re.Pattern[str]]
+    excluded: list[re.Pattern[str]]
+
+
+def _phrase_pattern(words: tuple[str, ...], prefix: bool = False) -> re.Pattern[str]:
+    body = r"\W+".join(re.escape(w) for w in words)
+    return re.compile(r"\b" + body + (r"\w*" if prefix else r"\b"))
+
+
+class SearchIndex:
+    """The search index of one open library. Thread-safe: the app queries it from a worker."""
+
+    def __init__(self, library: "Library") -> None:
+        self.library = library
+        self._lock = threading.RLock()
+        self._built = False
+        self._dirty = True
+        self._notes_dirty = True
+        self.build_seconds = 0.0
+        self._docs: list[_Doc] = []
+        self._doc_of: dict[str, int] = {}
+        self._alive = np.zeros(0, dtype=bool)
+        self._lengths = np.zeros(0, dtype=np.float32)
+        self._dates = np.zeros(0, dtype="U10")
+        self._fields = {name: _Field() for name in FIELDS}
+        self._term_id: dict[str, int] = {}
+        self._terms: list[str] = []
+        self._by_length: dict[int, list[str]] = {}
+        self._sorted_terms: list[str] = []
+        self._unsorted_new: list[str] = []
+        self._delta_docs = 0
+        self._avg_length = 1.0
+        self._source_groups: dict[str, np.ndarray] | None = None
+        # hot state, refreshed on change notifications
+        self._read = np.zeros(0, dtype=bool)
+        self._starred = np.zeros(0, dtype=bool)
+        self._tag_postings: dict[str, set[int]] = {}      # folded tag word -> docs
+        self._doc_tags: dict[int, tuple[str, ...]] = {}   # doc -> folded whole tags
+        self._tag_text: dict[int, str] = {}
+        self._note_postings: dict[str, set[int]] = {}
+        self._note_text: dict[int, str] = {}
+        self._has_note = np.zeros(0, dtype=bool)
+        self._has_highlight = np.zeros(0, dtype=bool)
+        self._expansions: OrderedDict[tuple[str, bool], list[tuple[str, float]]] = OrderedDict()
+        self._prefix_cache: OrderedDict[str, list[str]] = OrderedDict()
+        self._bodies: OrderedDict[int, _Text] = OrderedDict()
+        library.changed_listeners.append(self.mark_stale)
+
+    # ------------------------------------------------------------------ keeping up with the library
+    def mark_stale(self) -> None:
+        """The library changed (import, delete, tags, read/star state): apply it at the next query."""
+        self._dirty = True
+        self._notes_dirty = True
+
+    def notes_changed(self) -> None:
+        self._notes_dirty = True
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    def ensure_built(self) -> None:
+        with self._lock:
+            if not self._built:
+                started = time.perf_counter()
+                self._build()
+                self.build_seconds = time.perf_counter() - started
+            if self._dirty:
+                self._sync()
+            if self._notes_dirty:
+                self._sync_notes()
+
+    def _term(self, word: str) -> int:
+        term = self._term_id.get(word)
+        if term is None:
+            term = self._term_id[word] = len(self._terms)
+            self._terms.append(word)
+            self._by_length.setdefault(len(word), []).append(word)
+            self._unsorted_new.append(word)
+        return term
+
+    def _tokens(self, text: str) -> list[int]:
+        term_id, term = self._term_id, self._term
+        return [term_id[w] if w in term_id else term(w) for w in WORD.findall(fold(text))]
+
+    def _build(self) -> None:
+        records = list(self.library._records.items())   # one C-level copy: safe against a writer thread
+        bodies = self.library._bodies
+        chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in FIELDS}
+        lengths: list[int] = []
+        pending: dict[str, tuple[list[int], list[int]]] = {name: ([], []) for name in FIELDS}
+
+        def flush() -> None:
+            for name, (terms, docs) in pending.items():
+                if terms:
+                    keys = (np.array(terms, np.int64) << DOC_BITS) | np.array(docs, np.int64)
+                    unique, counts = np.unique(keys, return_counts=True)
+                    chunks[name].append((unique, counts))
+                    terms.clear()
+                    docs.clear()
+
+        for article_id, record in records:
+            try:
+                body = bodies.read(record["content_hash"])
+            except OSError:
+                body = ""
+            doc = len(self._docs)
+            self._docs.append(_Doc(article_id, _record_key(record), record["title"], record["source"],
+                                   _date_of(record), 0))
+            self._doc_of[article_id] = doc
+            for name, text in (("title", record["title"]), ("source", record["source"]), ("body", body)):
+                tokens = self._tokens(text)
+                terms, docs = pending[name]
+                terms.extend(tokens)
+                docs.extend([doc] * len(tokens))
+                if name == "body":
+                    self._docs[doc].length = len(tokens)
+                    lengths.append(len(tokens))
+            if len(pending["body"][0]) > 2_000_000:
+                flush()
+        flush()
+        vocabulary = len(self._terms)
+        for name in FIELDS:
+            if chunks[name]:
+                keys = np.concatenate([k for k, _ in chunks[name]])
+                tfs = np.concatenate([c for _, c in chunks[name]])
+            else:
+                keys, tfs = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            self._fields[name].set_arrays(keys, tfs, vocabulary)
+        count = len(self._docs)
+        self._alive = np.ones(count, dtype=bool)
+        self._lengths = np.array(lengths, dtype=np.float32)
+        self._dates = np.array([d.date for d in self._docs], dtype="U10")
+        self._avg_length = float(self._lengths.mean()) if count else 1.0
+        self._sorted_terms = sorted(self._terms)
+        self._unsorted_new = []
+        self._built = True
+        self._dirty = True   # read state, tags
+        self._notes_dirty = True
+
+    def _add_doc(self, article_id: str, record: dict[str, Any]) -> None:
+        try:
+            body = self.library._bodies.read(record["content_hash"])
+        except OSError:
+            body = ""
+        doc = len(self._docs)
+        self._docs.append(_Doc(article_id, _record_key(record), record["title"], record["source"],
+                               _date_of(record), 0))
+        self._doc_of[article_id] = doc
+        length = 0
+        for name, text in (("title", record["title"]), ("source", record["source"]), ("body", body)):
+            counts: dict[int, int] = {}
+            tokens = self._tokens(text)
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+            delta = self._fields[name].delta
+            for term, tf in counts.items():
+                delta.setdefault(term, []).append((doc, tf))
+            if name == "body":
+                length = len(tokens)
+        self._docs[doc].length = length
+        self._source_groups = None
+        self._alive = np.append(self._alive, True)
+        self._lengths = np.append(self._lengths, np.float32(length))
+        self._dates = np.append(self._dates, np.array([_date_of(record)], dtype="U10"))
+        self._delta_docs += 1
+
+    def _sync(self) -> None:
+        """Apply what changed in the library since the last query."""
+        self._dirty = False
+        records = dict(self.library._records)        # C-level copies
+        state = dict(self.library._state)
+        changed = False
+        for article_id, doc in list(self._doc_of.items()):
+            record = records.get(article_id)
+            if record is None or _record_key(record) != self._docs[doc].key:
+                self._alive[doc] = False
+                del self._doc_of[article_id]
+                changed = True
+        for article_id, record in records.items():
+            if article_id not in self._doc_of:
+                self._add_doc(article_id, record)
+                changed = True
+        if changed:
+            live = self._lengths[self._alive]
+            self._avg_length = float(live.mean()) if len(live) else 1.0
+            self._expansions.clear()
+            self._prefix_cache.clear()
+            self._bodies.clear()
+        if self._delta_docs >= MERGE_AT:
+            self._merge()
+        count = len(self._docs)
+        self._read = np.zeros(count, dtype=bool)
+        self._starred = np.zeros(count, dtype=bool)
+        self._tag_postings, self._doc_tags, self._tag_text = {}, {}, {}
+        for article_id, entry in state.items():
+            doc = self._doc_of.get(article_id)
+            if doc is None:
+                continue
+            self._read[doc] = bool(entry.get("read"))
+            self._starred[doc] = bool(entry.get("starred"))
+            tags = entry.get("tags") or ()
+            if tags:
+                self._doc_tags[doc] = tuple(" ".join(WORD.findall(fold(t))) for t in tags)
+                self._tag_text[doc] = " · ".join(tags)
+                for tag in tags:
+                    for word in WORD.findall(fold(tag)):
+                        self._term(word)
+                        self._tag_postings.setdefault(word, set()).add(doc)
+
+    def _sync_notes(self) -> None:
+        self._notes_dirty = False
+        count = len(self._docs)
+        self._note_postings, self._note_text = {}, {}
+        self._has_note = np.zeros(count, dtype=bool)
+        self._has_highlight = np.zeros(count, dtype=bool)
+        annotations = getattr(self.library, "annotations", None)
+        if not callable(annotations):
+            return
+        try:
+            found = annotations()
+        except Exception:  # noqa: BLE001 - notes are an extra; search must work without them
+            return
+        texts: dict[int, list[str]] = {}
+        for annotation in found:
+            doc = self._doc_of.get(getattr(annotation, "article_id", ""))
+            if doc is None:
+                continue
+            self._has_highlight[doc] = True
+            note = str(getattr(annotation, "note", "") or "")
+            tags = " ".join(str(t) for t in (getattr(annotation, "tags", ()) or ()))
+            text = " ".join(t for t in (note, tags) if t)
+            if note:
+                self._has_note[doc] = True
+            if text:
+                texts.setdefault(doc, []).append(text)
+        for doc, parts in texts.items():
+            self._note_text[doc] = " · ".join(parts)
+            for word in WORD.findall(fold(self._note_text[doc])):
+                self._term(word)
+                self._note_postings.setdefault(word, set()).add(doc)
+
+    def _merge(self) -> None:
+        """Fold the delta into the arrays and drop deleted articles' postings (pure numpy)."""
+        vocabulary = len(self._terms)
+        for name in FIELDS:
+            field = self._fields[name]
+            keys, tfs = field.merged_keys(self._alive)
+            field.delta = {}
+            field.set_arrays(keys, tfs, vocabulary)
+        self._sorted_terms = sorted(self._terms)
+        self._unsorted_new = []
+        self._delta_docs = 0
+
+    # ------------------------------------------------------------------ expanding query words
+    def _df(self, term: int) -> int:
+        return self._fields["body"].df(term) + self._fields["title"].df(term)
+
+    def _completions(self, word: str) -> list[str]:
+        cached = self._prefix_cache.get(word)
+        if cached is not None:
+            return cached
+        start = bisect.bisect_left(self._sorted_terms, word)
+        end = bisect.bisect_left(self._sorted_terms, word + "\U0010ffff")
+        candidates = self._sorted_terms[start:end]
+        candidates += [t for t in self._unsorted_new if t.startswith(word)]
+        wanted = PREFIX_COMPLETIONS if len(word) > 2 else PREFIX_COMPLETIONS // 3  # "t" is not a question yet
+        if len(candidates) > wanted:
+            candidates = heapq.nlargest(wanted, candidates, key=lambda t: self._df(self._term_id[t]))
+        self._prefix_cache[word] = candidates
+        if len(self._prefix_cache) > 2048:
+            self._prefix_cache.popitem(last=False)
+        return candidates
+
+    def expand(self, word: str, prefix: bool = False) -> list[tuple[str, float]]:
+        """The library's words a query word stands for, with a match quality (1 exact)."""
+        key = (word, prefix)
+        cached = self._expansions.get(key)
+        if cached is not None:
+            self._expansions.move_to_end(key)
+            return cached
+        found: dict[str, float] = {}
+        if word in self._term_id:
+            found[word] = EXACT
+        if prefix:
+            for term in self._completions(word):
+                found.setdefault(term, PREFIX)
+        # one typo from five letters, two from nine: shorter words have too many neighbours (wall: all, will)
+        edits = 0 if len(word) < 5 or word.isdigit() else (1 if len(word) < 9 else 2)
+        if edits:
+            pool: list[str] = []
+            for length in range(len(word) - edits, len(word) + edits + 1):
+                pool.extend(self._by_length.get(length, ()))
+            for term, distance, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=edits,
+                                                     limit=FUZZY_LIMIT):
+                if term != word and not term.isdigit():
+                    found.setdefault(term, ONE_EDIT if distance <= 1 else TWO_EDITS)
+        result = sorted(found.items(), key=lambda item: -item[1])
+        self._expansions[key] = result
+        if len(self._expansions) > 4096:
+            self._expansions.popitem(last=False)
+        return result
+
+    # ------------------------------------------------------------------ scoring
+    def _field_postings(self, name: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        if name in FIELDS:
+            term_id = self._term_id.get(term)
+            if term_id is None:
+                return np.zeros(0, np.int32), np.zeros(0, np.uint16)
+            return self._fields[name].postings(term_id)
+        table = self._tag_postings if name == "tags" else self._note_postings
+        docs = table.get(term)
+        if not docs:
+            return np.zeros(0, np.int32), np.zeros(0, np.uint16)
+        return np.fromiter(docs, np.int32, len(docs)), np.ones(len(docs), np.uint16)
+
+    def _word_scores(self, expansions: list[tuple[str, float]], count: int) -> np.ndarray:
+        """Per article: the word's best match in each field, weighted, summed over fields."""
+        total = np.zeros(count, dtype=np.float32)
+        for name in ("title", "source", "tags", "note", "body"):
+            best = np.zeros(count, dtype=np.float32)
+            for term, quality in expansions:
+                docs, tfs = self._field_postings(name, term)
+                if not len(docs):
+                    continue
+                if name == "body":
+                    tf = tfs.astype(np.float32)
+                    norm = 1 - BM25_B + BM25_B * self._lengths[docs] / self._avg_length
+                    value = quality * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
+                else:
+                    value = np.float32(quality * FIELD_WEIGHT[name])
+                best[docs] = np.maximum(best[docs], value)
+            total += best
+        return total
+
+    def _idf(self, expansions: list[tuple[str, float]], alive: int) -> float:
+        # the word's weight comes from its most common reading, so a rare typo variant in the
+        # library cannot outweigh the exact word: exact still outranks fuzzy
+        dfs = [self._df(self._term_id[t]) for t, _ in expansions if t in self._term_id]
+        df = max(dfs) if dfs else 0
+        return math.log(1 + max(alive, 1) / (df + 0.5))
+
+    def _filter_mask(self, query: Query, count: int) -> np.ndarray:
+        mask = self._alive.copy()
+        if query.sources or query.excluded_sources:
+            if self._source_groups is None:   # few outlets, many articles: group once per change
+                grouped: dict[str, list[int]] = {}
+                for doc, item in enumerate(self._docs):
+                    grouped.setdefault(" ".join(WORD.findall(fold(item.source))), []).append(doc)
+                self._source_groups = {k: np.array(v, dtype=np.int64) for k, v in grouped.items()}
+            groups = self._source_groups
+
+            def matching(values: tuple[str, ...]) -> np.ndarray:
+                hit = np.zeros(count, dtype=bool)
+                for folded, docs in groups.items():
+                    if any(v in folded for v in values):
+                        hit[docs] = True
+                return hit
+            if query.sources:
+                mask &= matching(query.sources)
+            if query.excluded_sources:
+                mask &= ~matching(query.excluded_sources)
+        if query.tags or query.excluded_tags:
+            def tagged(values: tuple[str, ...]) -> np.ndarray:
+                hit = np.zeros(count, dtype=bool)
+                for doc, tags in self._doc_tags.items():
+                    if any(t == v or t.startswith(v + " ") for t in tags for v in values):
+                        hit[doc] = True
+                return hit
+            if query.tags:
+                mask &= tagged(query.tags)
+            if query.excluded_tags:
+                mask &= ~tagged(query.excluded_tags)
+        flags = {"unread": ~self._read, "read": self._read, "starred": self._starred,
+                 "unstarred": ~self._starred, "note": self._has_note, "highlight": self._has_highlight}
+        for flag in query.flags:
+            mask &= flags[flag]
+        for flag in query.excluded_flags:
+            mask &= ~flags[flag]
+        if query.before:
+            mask &= self._dates < query.before
+        if query.after:
+            mask &= self._dates >= query.after
+        for words in query.excluded:
+            if len(words) == 1:
+                for name in ("title", "source", "tags", "note", "body"):
+                    docs, _ = self._field_postings(name, words[0])
+                    mask[docs] = False
+            else:  # an excluded phrase: articles with all its words are checked when read
+                pass
+        return mask
+
+    # ------------------------------------------------------------------ reading candidates
+    def _body(self, doc: int) -> _Text:
+        """A body as the few articles read per query need it (cached: typing repeats them)."""
+        cached = self._bodies.get(doc)
+        if cached is not None:
+            self._bodies.move_to_end(doc)
+            return cached
+        record = self.library._records.get(self._docs[doc].id)
+        try:
+            body = self.library._bodies.read(record["content_hash"]) if record else ""
+        except OSError:
+            body = ""
+        entry = _Text(body)
+        self._bodies[doc] = entry
+        if len(self._bodies) > 1024:
+            self._bodies.popitem(last=False)
+        return entry
+
+    def _other_text(self, doc: int) -> list[tuple[str, str]]:
+        item = self._docs[doc]
+        return [("title", item.title), ("source", item.source), ("tags", self._tag_text.get(doc, "")),
+                ("note", self._note_text.get(doc, ""))]
+
+    def _inspect(self, doc: int, plan: "_Plan") -> dict[str, Any] | None:
+        """Read one article: its hits, proximity, phrases. None if a phrase or exclusion fails."""
+        text = self._body(doc)
+        hits: list[tuple[int, int, int, float]] = []  # start, end, group, quality
+        wanted, offsets, words = plan.by_word, text.offsets, text.words
+        for i in np.nonzero(np.isin(text.hashes, plan.hashes))[0].tolist():   # hashes first: C speed
+            found = wanted.get(words[i])
+            if found is not None:
+                hits.append((offsets[2 * i + 1], offsets[2 * i + 2], found[0], found[1]))
+        phrase_spans: list[tuple[int, int]] = []
+        for pattern in plan.phrases:
+            spans = [m.span() for m in pattern.finditer(text.folded)]
+            if not spans and not any(pattern.search(fold(t)) for _, t in self._other_text(doc) if t):
+                return None
+            phrase_spans.extend(spans)
+        for pattern in plan.excluded:
+            if pattern.search(text.folded) or any(pattern.search(fold(t)) for _, t in self._other_text(doc) if t):
+                return None
+        window = _best_window(hits, plan.groups) if plan.groups else None
+        return {"hits": hits, "phrases": phrase_spans, "window": window}
+
+    # ------------------------------------------------------------------ the query
+    def search(self, text: str, limit: int = 20) -> SearchResults:
+        """Ranked results for a query. Raises QueryError for a query it cannot understand."""
+        started = time.perf_counter()
+        query = parse_query(text)
+        if query.empty:
+            return SearchResults([], 0, False, (time.perf_counter() - started) * 1000, query, {})
+        with self._lock:
+            self.ensure_built()
+            return self._search(query, max(1, int(limit)), started)
+
+    def _search(self, query: Query, limit: int, started: float) -> SearchResults:
+        count = len(self._docs)
+        mask = self._filter_mask(query, count)
+        alive = int(self._alive.sum())
+        score = np.zeros(count, dtype=np.float32)
+        groups: list[dict[str, float]] = []
+        expansions: dict[str, list[str]] = {}
+        for position, word in enumerate(query.words):
+            prefix = query.prefix and position == len(query.words) - 1
+            expanded = self.expand(word, prefix)
+            expansions[word] = [t for t, _ in expanded]
+            if not expanded:
+                mask[:] = False
+                groups.append({})
+                continue
+            scores = self._word_scores(expanded, count)
+            mask &= scores > 0
+            score += self._idf(expanded, alive) * scores
+            groups.append(dict(expanded))
+        phrase_patterns = []
+        for number, phrase in enumerate(query.phrases):
+            typing = query.phrase_prefix and number == len(query.phrases) - 1
+            group: dict[str, float] = {}
+            for position, word in enumerate(phrase):
+                if typing and position == len(phrase) - 1:   # "white h|: the last word is being typed
+                    expanded = [(t, q) for t, q in self.expand(word, True) if q >= PREFIX]
+                else:
+                    expanded = [(word, EXACT)] if word in self._term_id else []
+                if not expanded:
+                    mask[:] = False
+                    continue
+                scores = self._word_scores(expanded, count)
+                mask &= scores > 0
+                score += 1.5 * self._idf(expanded, alive) * scores   # an exact phrase weighs more
+                group.update(expanded)
+            groups.append(group)
+            phrase_patterns.append(_phrase_pattern(phrase, typing))
+        by_word: dict[str, tuple[int, float]] = {}
+        for number, group in enumerate(groups):
+            for term, quality in group.items():
+                by_word.setdefault(term, (number, quality))
+        plan = _Plan(by_word, np.fromiter(map(hash, by_word), np.int64, len(by_word)), len(groups), phrase_patterns,
+                     [_phrase_pattern(p) for p in query.excluded if len(p) > 1])
+        candidates = np.nonzero(mask)[0]
+        if not query.has_terms:   # filters only: newest first
+            order = candidates[np.argsort(self._dates[candidates], kind="stable")[::-1]]
+            hits = [self._hit(int(doc), 0.0, None, [], query) for doc in order[:limit]]
+            return SearchResults(hits, len(candidates), False, (time.perf_counter() - started) * 1000, query,
+                                 expansions)
+        needs_check = bool(plan.phrases or plan.excluded)
+        # one word: the scores are final, only the shown hits are read; several: the best few
+        # dozen are read to rank nearness
+        rerank = limit if len(groups) <= 1 and not needs_check else max(RERANK, limit * 2)
+        budget = PHRASE_CHECK_LIMIT if needs_check else rerank
+        cand_scores = score[candidates]
+        if len(candidates) > budget:
+            top = np.argpartition(-cand_scores, budget - 1)[:budget]
+            candidates_ranked = candidates[top[np.argsort(-cand_scores[top], kind="stable")]]
+        else:
+            candidates_ranked = candidates[np.argsort(-cand_scores, kind="stable")]
+        inspected: list[tuple[float, int, dict[str, Any]]] = []
+        rejected = 0
+        checked = 0
+        for doc in candidates_ranked.tolist():
+            if needs_check and len(inspected) >= rerank:
+                break
+            checked += 1
+            info = self._inspect(doc, plan)
+            if info is None:
+                rejected += 1
+                continue
+            final = float(score[doc])
+            window = info["window"]
+            if window is not None and len(groups) > 1:
+                span = max(window[1] - window[0], 1)
+                final *= 1 + 0.5 * min(1.0, 8 * len(groups) / span)   # words near each other
+            info["exact"] = all(any(q == EXACT for _, _, g, q in info["hits"] if g == i) or self._exact_elsewhere(
+                doc, word) for i, word in enumerate(query.words))
+            if info["exact"]:
+                final *= 1.05
+            inspected.append((final, doc, info))
+        inspected.sort(key=lambda item: -item[0])
+        hits = [self._hit(doc, final, info, groups, query) for final, doc, info in inspected[:limit]]
+        total = len(candidates) - rejected
+        approximate = needs_check and checked < len(candidates)
+        if approximate:  # unread candidates may fail the phrase: count only what was confirmed
+            total = len(inspected)
+        return SearchResults(hits, total, approximate, (time.perf_counter() - started) * 1000, query, expansions)
+
+    def _exact_elsewhere(self, doc: int, word: str) -> bool:
+        return any(word in WORD.findall(fold(text)) for _, text in self._other_text(doc) if text)
+
+    def _hit(self, doc: int, score: float, info: dict[str, Any] | None, groups: list[dict[str, float]],
+             query: Query) -> SearchHit:
+        item = self._docs[doc]
+        body = self._body(doc).body
+        wanted: dict[str, float] = {}
+        for group in groups:
+            wanted.update(group)
+        title_spans = tuple((m.start(), m.end()) for m in WORD.finditer(fold(item.title)) if m.group() in wanted)
+        spans: list[tuple[int, int]] = []
+        offset = -1
+        if info is not None:
+            spans = sorted({(s, e) for s, e, _, _ in info["hits"]} | set(info["phrases"]))
+            spans = _merge_spans(spans)
+            if info["phrases"]:
+                offset = min(info["phrases"])[0]
+            elif info["window"] is not None:
+                offset = info["window"][0]
+        title_words = set(WORD.findall(fold(item.title)))
+        if groups and all(any(w in title_words for w in group) for group in groups):
+            field = "title"
+        elif offset >= 0:
+            field = "body"
+        else:
+            field = "body"
+            for name, text in self._other_text(doc)[1:]:
+                if text and any(w in wanted for w in WORD.findall(fold(text))):
+                    field = name
+                    break
+        snippet, snippet_spans = _snippet(body, spans, offset)
+        return SearchHit(article_id=item.id, score=round(score, 4), field=field, snippet=snippet,
+                         snippet_spans=snippet_spans, spans=tuple(spans), offset=offset, title=item.title,
+                         title_spans=title_spans, source=item.source, date=item.date,
+                         exact=bool(info.get("exact", True)) if info else True)
+
+
+def _best_window(hits: list[tuple[int, int, int, float]], groups: int) -> tuple[int, int] | None:
+    """The shortest stretch of text holding a hit of every group (hits are in text order); with
+    one group, the first of its best-quality hits."""
+    if not hits:
+        return None
+    if groups <= 1:
+        best = max(q for _, _, _, q in hits)
+        first = next(h for h in hits if h[3] == best)
+        return first[0], first[1]
+    counts = [0] * groups
+    covered = 0
+    left = 0
+    best_window: tuple[int, int] | None = None
+    for right, (_, end, group, _) in enumerate(hits):
+        if counts[group] == 0:
+            covered += 1
+        counts[group] += 1
+        while covered == groups:
+            start = hits[left][0]
+            if best_window is None or end - start < best_window[1] - best_window[0]:
+                best_window = (start, end)
+            counts[hits[left][2]] -= 1
+            if counts[hits[left][2]] == 0:
+                covered -= 1
+            left += 1
+    if best_window is None:  # not every word is in the body (some are in the title): the best hit
+        best = max(q for _, _, _, q in hits)
+        first = next(h for h in hits if h[3] == best)
+        return first[0], first[1]
+    return best_window
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _snippet(body: str, spans: list[tuple[int, int]], offset: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """One line of text around `offset` (the start of the body when there is none), cut at word
+    boundaries, with the spans that fall inside it."""
+    if offset < 0:
+        start, end = 0, min(len(body), SNIPPET_BEFORE + SNIPPET_AFTER)
+    else:
+        start, end = max(0, offset - SNIPPET_BEFORE), min(len(body), offset + SNIPPET_AFTER)
+    if start > 0:
+        space = body.find(" ", start, offset if offset > 0 else end)
+        start = space + 1 if space >= 0 else start
+    if end < len(body):
+        space = body.rfind(" ", max(start, offset if offset >= 0 else start), end)
+        end = space if space > start else end
+    text = body[start:end].replace("\n", " ").replace("\t", " ")
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(body) else ""
+    shift = len(prefix) - start
+    inside = tuple((max(s, start) + shift, min(e, end) + shift) for s, e in spans if e > start and s < end)
+    return prefix + text + suffix, inside
+
+
+def warm(index: SearchIndex, words: Iterable[str] = ()) -> None:
+    """Build the index (for a background thread at launch) and prime the expansion cache."""
+    index.ensure_built()
+    for word in words:
+        index.expand(word)

@@ -1,0 +1,286 @@
+"""Search: the query language, folding, typo expansion, ranking, filters and index updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store import Candidate, Library, LibraryError, QueryError, SearchHit, fold, parse_query
+from store.demo import demo_files
+
+
+def candidate(title: str, body: str, origin: str, source: str = "", published: str | None = None,
+              tags: tuple[str, ...] = ()) -> Candidate:
+    return Candidate(title=title, body=body, origin=origin, source=source, published=published, tags=tags)
+
+
+@pytest.fixture()
+def lib(tmp_path: Path) -> Iterator[Library]:
+    with Library.open(tmp_path / "lib") as library:
+        library.add_candidates([
+            candidate("Deportation figures rise", "The ministry published new numbers on Monday.", "a",
+                      "reuters.com", "2019-06-05"),
+            candidate("Weather report", "Rain all week. Officials said deportation numbers were not discussed.",
+                      "b", "apnews.com", "2018-01-02"),
+            candidate("Peña Nieto meets envoy", "President Enrique Peña Nieto met the envoy in Mexico City.", "c",
+                      "Reuters", "2017-03-01"),
+            candidate("Border talks", "The border security talks went on. Security at the border was the topic.",
+                      "d", "nytimes.com", "2020-02-02"),
+            candidate("Unrelated", "Security was discussed. Much later, far away in the text, a border was named.",
+                      "e", "foxnews.com", "2021-01-01"),
+        ])
+        yield library
+
+
+def ids_by_title(library: Library) -> dict[str, str]:
+    return {article.title: article.id for article in library.articles()}
+
+
+def titles(hits: list[SearchHit]) -> list[str]:
+    return [hit.title for hit in hits]
+
+
+# ---------------------------------------------------------------------------------------- parser
+def test_fold_keeps_length_and_drops_accents_and_case() -> None:
+    for text in ("Peña Nieto", "ÉCOLE Straße …", "İstanbul ﬁ", "plain ascii"):
+        assert len(fold(text)) == len(text)
+    assert fold("Peña NIETO") == "pena nieto"
+    assert fold("Ångström") == "angstrom"
+
+
+def test_parser_words_phrases_filters_and_exclusions() -> None:
+    query = parse_query('Deportaton "Border  Security" -wall source:reuters tag:"wire copy" is:unread '
+                        'is:starred has:note before:2020 after:2019-06 -source:fox -is:read')
+    assert query.words == ("deportaton",)
+    assert query.phrases == (("border", "security"),)
+    assert query.excluded == (("wall",),)
+    assert query.sources == ("reuters",) and query.excluded_sources == ("fox",)
+    assert query.tags == ("wire copy",)
+    assert query.flags == {"unread", "starred", "note"} and query.excluded_flags == {"read"}
+    assert query.before == "2020-01-01" and query.after == "2019-06-01"
+    assert not query.prefix  # the last token is a filter
+
+
+def test_parser_marks_the_word_being_typed_as_a_prefix() -> None:
+    assert parse_query("border secu").prefix
+    assert not parse_query("border secu ").prefix
+    assert parse_query('"border secu').phrases == (("border", "secu"),)  # an unclosed quote still counts
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("foo:bar", 'unknown filter "foo:"; known: source:, tag:'),
+    ("is:purple", 'unknown value "is:purple"; known: is:unread, is:read, is:starred'),
+    ("has:cheese", 'unknown value "has:cheese"'),
+    ("before:yesterday", 'bad date in "before:yesterday"'),
+    ("after:2019-13", 'bad date in "after:2019-13"'),
+])
+def test_bad_queries_raise_a_clear_library_error(text: str, message: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        parse_query(text)
+    assert message in str(caught.value)
+    assert isinstance(caught.value, LibraryError)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_filter_still_being_typed_is_ignored_and_colons_in_numbers_are_words() -> None:
+    assert parse_query("source:").empty
+    assert parse_query("10:30").words == ("10", "30")
+
+
+# ---------------------------------------------------------------------------------------- matching
+def test_typo_tolerant_words_find_the_real_word(lib: Library) -> None:
+    hits = lib.search("deportaton")
+    assert set(titles(hits)) == {"Deportation figures rise", "Weather report"}
+    assert not hits[0].exact
+    assert "deportation" in lib.search_results("deportaton").expansions["deportaton"]
+
+
+def test_accents_and_case_are_folded(lib: Library) -> None:
+    for query in ("pena nieto", "PEÑA NIETO", "Pena"):
+        assert titles(lib.search(query))[0] == "Peña Nieto meets envoy"
+    hit = lib.search("pena nieto")[0]
+    body = lib.get(hit.article_id).body
+    assert [body[s:e] for s, e in hit.spans] == ["Peña", "Nieto"]  # offsets into the real body
+    assert [hit.title[s:e] for s, e in hit.title_spans] == ["Peña", "Nieto"]
+
+
+def test_title_outranks_body(lib: Library) -> None:
+    assert titles(lib.search("deportation")) == ["Deportation figures rise", "Weather report"]
+
+
+def test_exact_outranks_fuzzy(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as library:
+        library.add_candidates([candidate("One", "They spoke about the deportations.", "1"),
+                                candidate("Two", "They spoke about the deportation.", "2")])
+        hits = library.search("deportation ")
+        assert titles(hits) == ["Two", "One"]
+        assert hits[0].exact and not hits[1].exact
+
+
+def test_rarer_words_weigh_more(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as library:
+        common = [candidate(f"Note {n}", f"The talks continued on day {n}.", str(n)) for n in range(8)]
+        library.add_candidates([*common, candidate("Rare-heavy", "envoy envoy envoy talks", "r"),
+                                candidate("Common-heavy", "talks talks talks envoy", "c")])
+        # "envoy" is in two articles, "talks" in ten: more of the rare word ranks first
+        assert titles(library.search("talks envoy "))[:2] == ["Rare-heavy", "Common-heavy"]
+
+
+def test_all_words_are_required_and_nearness_ranks_first(lib: Library) -> None:
+    hits = lib.search("border security ")
+    assert titles(hits)[:1] == ["Border talks"]
+    assert "Unrelated" in titles(hits)
+    assert "Weather report" not in titles(hits)
+    near = lib.search("security border ")
+    assert titles(near)[0] == "Border talks"
+
+
+def test_quoted_phrase_is_exact(lib: Library) -> None:
+    hits = lib.search('"border security"')
+    assert titles(hits) == ["Border talks"]
+    body = lib.get(hits[0].article_id).body
+    assert (body.index("border security"), body.index("border security") + len("border security")) in hits[0].spans
+    assert lib.search('"security border"') == []
+
+
+def test_excluded_words(lib: Library) -> None:
+    assert "Unrelated" not in titles(lib.search("border -far"))
+    assert titles(lib.search("border -far")) == ["Border talks"]
+
+
+def test_snippet_is_around_the_match_with_spans_inside_it(lib: Library) -> None:
+    hit = lib.search("topic")[0]
+    assert hit.field == "body"
+    assert [hit.snippet[s:e] for s, e in hit.snippet_spans] == ["topic"]
+    assert hit.offset == lib.get(hit.article_id).body.index("topic")
+
+
+def test_the_word_being_typed_matches_completions(lib: Library) -> None:
+    assert "Deportation figures rise" in titles(lib.search("depor"))
+    assert lib.search("depor ") == []  # a finished word is not a prefix
+
+
+# ---------------------------------------------------------------------------------------- filters
+def test_source_and_date_filters(lib: Library) -> None:
+    assert set(titles(lib.search("source:reuters"))) == {"Deportation figures rise", "Peña Nieto meets envoy"}
+    assert titles(lib.search("deportation source:apnews")) == ["Weather report"]
+    assert set(titles(lib.search("source:reuters source:fox"))) == {
+        "Deportation figures rise", "Peña Nieto meets envoy", "Unrelated"}
+    assert titles(lib.search("after:2020")) == ["Unrelated", "Border talks"]  # newest first
+    assert titles(lib.search("before:2018")) == ["Peña Nieto meets envoy"]
+    assert titles(lib.search("after:2019-06 before:2019-07")) == ["Deportation figures rise"]
+    assert titles(lib.search("deportation -source:reuters")) == ["Weather report"]
+
+
+def test_state_filters_follow_changes(lib: Library) -> None:
+    ids = ids_by_title(lib)
+    assert len(lib.search("is:unread")) == 5
+    lib.set_read([ids["Border talks"]])
+    lib.set_starred([ids["Unrelated"]])
+    assert "Border talks" not in titles(lib.search("is:unread"))
+    assert titles(lib.search("is:read")) == ["Border talks"]
+    assert titles(lib.search("border is:starred")) == ["Unrelated"]
+    assert lib.search("has:note") == []  # no annotations (yet)
+
+
+def test_tags_are_searched_and_filtered(lib: Library) -> None:
+    ids = ids_by_title(lib)
+    lib.tag([ids["Weather report"]], add=["Wire Copy"])
+    assert titles(lib.search("tag:wire")) == ["Weather report"]
+    assert titles(lib.search('tag:"wire copy"')) == ["Weather report"]
+    hits = lib.search("wire")
+    assert titles(hits) == ["Weather report"] and hits[0].field == "tags"
+    lib.tag([ids["Weather report"]], remove=["Wire Copy"])
+    assert lib.search("tag:wire") == [] and lib.search("wire") == []
+
+
+# ---------------------------------------------------------------------------------------- index updates
+def test_import_and_delete_update_the_index_without_a_rebuild(lib: Library) -> None:
+    index = lib.search_index()
+    assert lib.search("envoy")
+    built = index.build_seconds
+    lib.add_candidates([candidate("Zebra crossing", "A zebra crossed the road.", "z")])
+    assert titles(lib.search("zebra")) == ["Zebra crossing"]
+    assert index.build_seconds == built  # the delta took it, no rebuild
+    zebra = ids_by_title(lib)["Zebra crossing"]
+    removed = lib.remove([zebra])
+    assert lib.search("zebra") == []
+    lib.restore(removed)
+    assert titles(lib.search("zebra")) == ["Zebra crossing"]
+
+
+def test_changed_text_is_reindexed(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("Title here\n\nThe old text mentions giraffes.\n")
+    with Library.open(tmp_path / "lib") as library:
+        library.import_paths([source])
+        assert library.search("giraffes")
+        source.write_text("Title here\n\nThe new text mentions elephants.\n")
+        library.import_paths([source])
+        assert library.search("giraffes ") == []
+        assert titles(library.search("elephants")) == ["Title here"]
+
+
+def test_many_additions_are_merged_into_the_arrays(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.search as search
+
+    monkeypatch.setattr(search, "MERGE_AT", 3)
+    lib.search("envoy")
+    ids = ids_by_title(lib)
+    lib.remove([ids["Unrelated"]])
+    lib.add_candidates([candidate(f"Extra {n}", f"Walrus number {n} swam.", f"x{n}") for n in range(4)])
+    assert len(lib.search("walrus")) == 4
+    assert lib.search_index()._delta_docs == 0
+    assert "Unrelated" not in titles(lib.search("border"))
+    assert titles(lib.search("envoy"))  # old postings survive the merge
+
+
+def test_notes_are_searched_once_annotations_exist(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    @dataclass
+    class Note:
+        article_id: str
+        note: str
+        tags: tuple[str, ...] = ()
+
+    target = ids_by_title(lib)["Weather report"]
+    monkeypatch.setattr(Library, "annotations", lambda self, *a, **k: [Note(target, "check the aardvark claim")],
+                        raising=False)
+    lib.search_index().notes_changed()
+    hits = lib.search("aardvark")
+    assert titles(hits) == ["Weather report"] and hits[0].field == "note"
+    assert titles(lib.search("has:note")) == ["Weather report"]
+
+
+def test_demo_library_queries(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as library:
+        library.import_paths(demo_files())
+        assert len(library.search("deportaton")) >= 3
+        hit = library.search("pena nieto")[0]
+        body = library.get(hit.article_id).body
+        assert all(fold(body[s:e]) in ("pena", "nieto", "pena nieto") for s, e in hit.spans)
+        assert library.search('"border security"')
+
+
+# ---------------------------------------------------------------------------------------- robustness
+QUERY_CHARS = st.sampled_from(list('ab é"\':-()[]{}*?\\/.,;') + ["is:", "source:", "tag:", "before:", "after:",
+                                                                  "has:", "foo:", "\x1b", "\x00", "ñ", "ß", "…"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=40), st.lists(QUERY_CHARS, max_size=12).map("".join)))
+def test_any_query_returns_hits_or_a_clear_error(lib: Library, text: str) -> None:
+    try:
+        hits = lib.search(text, limit=5)
+    except QueryError as error:
+        assert str(error) and "\n" not in str(error)
+        return
+    assert isinstance(hits, list) and len(hits) <= 5
+    for hit in hits:
+        body = lib.get(hit.article_id).body
+        assert all(0 <= s < e <= len(body) for s, e in hit.spans)
+        assert all(0 <= s < e <= len(hit.snippet) for s, e in hit.snippet_spans)

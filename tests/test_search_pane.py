@@ -1,0 +1,186 @@
+"""The search pane, driven headless as a user drives it, in every key map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from store import Candidate, Library
+from store.demo import demo_files
+from tui.app import BroadsheetApp
+from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
+from tui.search_pane import SearchInput, SearchScreen
+
+WIDE = (160, 45)
+
+
+@pytest.fixture()
+def library(tmp_path: Path) -> Iterator[Library]:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.import_paths(demo_files())
+        yield lib
+
+
+def keymap_named(name: str, tmp_path: Path) -> Keymap:
+    config_file = tmp_path / f"{name}.toml"
+    config_file.write_text(f'keymap = "{name}"\n')
+    config, problems = load_config(config_file)
+    keymap, more = effective_keymap(config)
+    assert not problems and not more
+    return keymap
+
+
+def first_key(keymap: Keymap, action_id: str) -> list[str]:
+    return keymap.keys[action_id][0].split()
+
+
+async def settle(app: BroadsheetApp, pilot: object) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", builtin_keymap_names())
+async def test_search_open_step_through_hits_and_return(library: Library, tmp_path: Path, name: str) -> None:
+    keymap = keymap_named(name, tmp_path)
+    app = BroadsheetApp(library, keymap=keymap, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press(*first_key(keymap, "app.search"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        assert isinstance(app.focused, SearchInput)
+        await pilot.press(*"pena nieto")
+        await settle(app, pilot)
+        assert screen.results is not None and len(screen.results.hits) == 4
+        status = str(screen.query_one("#search-status").render())
+        assert "4 matches" in status and "ms" in status
+        first = screen.selected
+        assert first is not None and screen.result_list.highlighted == 0
+        # the preview shows the selected article with its hits highlighted
+        assert screen.preview.text == library.get(first.article_id).body
+        assert screen.preview._layers["search"].spans
+        await pilot.press(*first_key(keymap, "search.down"))
+        await pilot.pause()
+        assert screen.result_list.highlighted == 1
+        await pilot.press(*first_key(keymap, "search.up"))
+        await pilot.pause()
+        assert screen.result_list.highlighted == 0
+        await pilot.press(*first_key(keymap, "search.page_down"))
+        await pilot.pause()
+        assert screen.result_list.highlighted == 3  # clamped to the last result
+        await pilot.press(*first_key(keymap, "search.page_up"))
+        await pilot.pause()
+        hit = screen.selected
+        assert hit is not None
+        await pilot.press(*first_key(keymap, "search.open"))
+        await pilot.pause()
+        assert app.screen is not screen
+        view = app.reader_pane.view
+        assert app.reader_pane.article is not None and app.reader_pane.article.id == hit.article_id
+        assert app.focused is view
+        assert view.search_hits == list(hit.spans) and len(view.search_hits) > 2
+        assert view.cursor == hit.offset
+        body = view.text
+        assert all(body[s:e].lower().replace("ñ", "n") in ("pena", "nieto") for s, e in view.search_hits)
+        await pilot.press(*first_key(keymap, "reader.next_hit"))
+        await pilot.pause()
+        assert view.cursor == view.search_hits[1][0]
+        await pilot.press(*first_key(keymap, "reader.previous_hit"))
+        await pilot.pause()
+        assert view.cursor == view.search_hits[0][0]
+        await pilot.press(*first_key(keymap, "reader.previous_hit"))  # wraps to the last hit
+        await pilot.pause()
+        assert view.cursor == view.search_hits[-1][0]
+        # reopening keeps the query; closing returns without opening anything
+        opened = app.reader_pane.article
+        await pilot.press(*first_key(keymap, "app.search"))
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, SearchScreen) and again.query_one(SearchInput).value == "pena nieto"
+        await settle(app, pilot)
+        await pilot.press(*first_key(keymap, "search.close"))
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen)
+        assert app.reader_pane.article == opened
+
+
+async def test_unknown_filter_is_shown_inline_and_keeps_the_results(library: Library) -> None:
+    app = BroadsheetApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.action_search()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"mexico")
+        await settle(app, pilot)
+        shown = len(screen.results.hits) if screen.results else 0
+        assert shown == 5
+        box = screen.query_one(SearchInput)
+        box.value = "mexico foo:bar"  # pasted: no query in between
+        box.cursor_position = len(box.value)
+        await settle(app, pilot)
+        status = screen.query_one("#search-status")
+        assert 'unknown filter "foo:"' in str(status.render()) and status.has_class("-error")
+        assert screen.result_list.option_count == shown
+        for _ in "foo:bar":
+            await pilot.press("backspace")
+        await settle(app, pilot)
+        assert screen.result_list.option_count == shown
+        assert not status.has_class("-error")
+
+
+async def test_typing_is_never_blocked_and_only_the_last_query_shows(library: Library) -> None:
+    app = BroadsheetApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.action_search()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"deportaton")  # no waiting between keys
+        await settle(app, pilot)
+        assert screen.query_one(SearchInput).value == "deportaton"
+        assert screen.results is not None and screen.results.query.text == "deportaton"
+        assert len(screen.results.hits) >= 3
+
+
+async def test_hostile_titles_are_shown_literally(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as library:
+        library.add_candidates([Candidate(title="[@click=app.quit]Quit[/] [bold]x[/bold] zebra",
+                                          body="A zebra [link=http://x]here[/link] \x1b[31m red.", origin="h")])
+        app = BroadsheetApp(library, remember_theme=False)
+        async with app.run_test(size=WIDE) as pilot:
+            app.action_search()
+            await pilot.pause()
+            await pilot.press(*"zebra")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, SearchScreen)
+            prompt = screen.result_list.get_option_at_index(0).prompt
+            assert "[@click=app.quit]Quit[/]" in str(prompt)
+            await pilot.click("#search-results", offset=(5, 0))
+            await pilot.pause()
+            assert app.is_running
+
+
+def test_search_screen_snapshot(snap_compare: object, tmp_path: Path) -> None:
+    library = Library.open(tmp_path / "lib")
+    library.import_paths(demo_files())
+    app = BroadsheetApp(library, remember_theme=False)
+
+    async def run_before(pilot: object) -> None:
+        app.action_search()
+        await pilot.pause()  # type: ignore[attr-defined]
+        app.screen.query_one(SearchInput).cursor_blink = False
+        await pilot.press(*"deportaton mexico")  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+        for node in app.screen.query("#search-status"):  # the time taken differs run to run
+            node.update("3 matches · n ms")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+
+    try:
+        assert snap_compare(app, terminal_size=WIDE, run_before=run_before)  # type: ignore[operator]
+    finally:
+        library.close()

@@ -1,0 +1,241 @@
+"""The search pane (`/`): a query box, results as you type, a preview scrolled to the match.
+
+The query box keeps the focus the whole time (typing never leaves it); the search pane's keys
+(next/previous result, open, close) are bound on it and are keys it does not type. Each keystroke
+starts a search in a worker thread; a newer keystroke cancels the older one's result, so typing is
+never blocked and a stale result never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from store import Library, LibraryError, QueryError, SearchHit, SearchResults
+
+from .article_view import ArticleView
+from .highlight_text import highlighted
+from .keymap import bindings_for, default_keymap
+from .safe_text import plain
+
+RESULT_LIMIT = 100
+HIT_STYLE = "bold black on yellow"
+SNIPPET_MARK = "bold yellow"
+PLACEHOLDER = 'Search: words (typos ok), "exact phrase", -word, source: tag: is:unread is:starred has:note before: after:'
+
+
+class SearchInput(Input):
+    """The query box; the search pane's keys live here because it always has the focus."""
+
+    KEY_SCOPE = "search"
+    BINDINGS = bindings_for(KEY_SCOPE, default_keymap())
+
+    def action_cursor_down(self) -> None:
+        self.screen.move(1)  # type: ignore[attr-defined]
+
+    def action_cursor_up(self) -> None:
+        self.screen.move(-1)  # type: ignore[attr-defined]
+
+    def action_page_down(self) -> None:
+        self.screen.move(10)  # type: ignore[attr-defined]
+
+    def action_page_up(self) -> None:
+        self.screen.move(-10)  # type: ignore[attr-defined]
+
+    def action_open_result(self) -> None:
+        self.screen.open_result()  # type: ignore[attr-defined]
+
+    def action_close_search(self) -> None:
+        self.screen.dismiss(None)  # type: ignore[attr-defined]
+
+
+class ResultList(OptionList, can_focus=False):
+    """The results; never focused (the query box keeps the keys), clicks still pick one."""
+
+
+class PreviewView(ArticleView, can_focus=False):
+    pass
+
+
+def result_prompt(hit: SearchHit) -> Text:
+    """Title (hits highlighted), source and date, and the snippet around the best match."""
+    prompt = highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow")
+    prompt.append("\n")
+    details = [hit.source or "no source", hit.date[:10]]
+    if hit.field not in ("title", "body"):
+        details.append(f"in {hit.field}")
+    if not hit.exact:
+        details.append("typo-corrected")
+    prompt.append_text(plain(" · ".join(details), style="dim"))
+    if hit.snippet:
+        prompt.append("\n")
+        prompt.append_text(highlighted(hit.snippet, hit.snippet_spans, style="", mark=SNIPPET_MARK))
+    return prompt
+
+
+class SearchScreen(Screen[SearchHit | None]):
+    """Dismissed with the hit to open (Enter) or None (Esc)."""
+
+    DEFAULT_CSS = """
+    SearchScreen { layout: vertical; }
+    #search-input { margin: 0 1; }
+    #search-status { height: 1; padding: 0 2; color: $text-muted; }
+    #search-status.-error { color: $error; text-style: bold; }
+    #search-body { height: 1fr; }
+    #search-results { width: 1fr; min-width: 40; border: none; }
+    #search-results > .option-list--option { padding: 0 1; }
+    #search-preview { width: 1fr; border-left: vkey $surface-lighten-2; }
+    #search-preview-header { height: auto; max-height: 3; padding: 0 1; }
+    #search-preview-view { height: 1fr; padding: 0 1; }
+    SearchScreen.-narrow #search-preview { display: none; }
+    """
+
+    def __init__(self, library: Library, query: str = "") -> None:
+        super().__init__()
+        self.library = library
+        self.initial_query = query
+        self.last_query = query  # kept after the screen closes, to reopen on it
+        self.results: SearchResults | None = None
+        self.error: str | None = None
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield SearchInput(value=self.initial_query, placeholder=PLACEHOLDER, id="search-input")
+        yield Static(Text("Type to search the library.", style="dim"), id="search-status")
+        with Horizontal(id="search-body"):
+            yield ResultList(id="search-results")
+            with Vertical(id="search-preview"):
+                yield Static(Text(""), id="search-preview-header")
+                yield PreviewView(id="search-preview-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SearchInput).focus()
+        self.set_class(self.app.size.width < 100, "-narrow")
+        index = self.library.search_index()
+        if not index.built:
+            self._status(Text(f"Indexing {len(self.library):,} articles…", style="dim"))
+        index.notes_changed()  # notes may have changed while the pane was closed
+        self._search(self.initial_query)
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < 100, "-narrow")
+
+    @property
+    def query_text(self) -> str:
+        return self.last_query
+
+    @property
+    def result_list(self) -> ResultList:
+        return self.query_one(ResultList)
+
+    @property
+    def preview(self) -> PreviewView:
+        return self.query_one(PreviewView)
+
+    @property
+    def selected(self) -> SearchHit | None:
+        index = self.result_list.highlighted
+        if self.results is None or index is None or not 0 <= index < len(self.results.hits):
+            return None
+        return self.results.hits[index]
+
+    # ------------------------------------------------------------------ searching
+    @on(Input.Changed, "#search-input")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.last_query = event.value
+        self._search(event.value)
+
+    def _search(self, query: str) -> None:
+        self._generation += 1
+        self.run_search(query, self._generation)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            results: SearchResults | str = self.library.search_results(query, limit=RESULT_LIMIT)
+        except QueryError as error:
+            results = str(error)
+        except (LibraryError, OSError) as error:
+            results = f"search failed: {error}"
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, generation, results)
+
+    def _status(self, text: Text, error: bool = False) -> None:
+        status = self.query_one("#search-status", Static)
+        status.set_class(error, "-error")
+        status.update(text)
+
+    def _show(self, generation: int, results: SearchResults | str) -> None:
+        if generation != self._generation or not self.is_mounted:
+            return  # a newer keystroke is on its way
+        if isinstance(results, str):
+            self.error = results
+            self._status(plain(results), error=True)  # the list keeps the last good results
+            return
+        self.error = None
+        self.results = results
+        if results.query.empty:
+            self._status(Text("Type to search the library.", style="dim"))
+        else:
+            count = f"{'at least ' if results.approximate else ''}{results.total:,}"
+            noun = "match" if results.total == 1 else "matches"
+            shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
+            self._status(Text(f"{count} {noun}{shown} · {results.elapsed_ms:.0f} ms", style="dim"))
+        options = self.result_list
+        options.clear_options()
+        options.add_options([Option(result_prompt(hit), id=str(n)) for n, hit in enumerate(results.hits)])
+        if results.hits:
+            options.highlighted = 0
+        self._preview(self.selected)
+
+    # ------------------------------------------------------------------ moving and opening
+    def move(self, delta: int) -> None:
+        if self.results is None or not self.results.hits:
+            return
+        current = self.result_list.highlighted or 0
+        self.result_list.highlighted = max(0, min(len(self.results.hits) - 1, current + delta))
+
+    @on(OptionList.OptionHighlighted, "#search-results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._preview(self.selected)
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        self.open_result()
+
+    def _preview(self, hit: SearchHit | None) -> None:
+        header = self.query_one("#search-preview-header", Static)
+        view = self.preview
+        if hit is None:
+            header.update(Text(""))
+            view.set_text("")
+            view.clear_spans("search")
+            return
+        try:
+            article = self.library.get(hit.article_id)
+            body = article.body
+        except (LibraryError, OSError) as error:
+            header.update(plain(f"cannot show it: {error}", style="red"))
+            return
+        title = highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow")
+        title.append("\n")
+        title.append_text(plain(f"{article.source or 'no source'} · {article.date[:10]} · "
+                                f"{article.word_count} words · {len(hit.spans)} hits", style="dim"))
+        header.update(title)
+        view.set_text(body, max(0, hit.offset))
+        view.set_spans("search", [(start, end, HIT_STYLE) for start, end in hit.spans])
+        if hit.offset >= 0:
+            view.scroll_to_offset(hit.offset, center=True)
+
+    def open_result(self) -> None:
+        hit = self.selected
+        if hit is not None:
+            self.dismiss(hit)
