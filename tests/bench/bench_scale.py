@@ -62,6 +62,7 @@ async def _drive(folder: Path, pages: int) -> dict[str, object]:
             await pilot.pause()
             results["first_paint"] = time.perf_counter() - STARTED
             results["rows"] = table.row_count
+            log(f"first paint after {results['first_paint']:.2f} s ({table.row_count} rows)")
             presses = []
             for _ in range(pages):
                 started = time.perf_counter()
@@ -69,6 +70,7 @@ async def _drive(folder: Path, pages: int) -> dict[str, object]:
                 await pilot.pause()
                 presses.append(time.perf_counter() - started)
             results["pagedown"] = presses
+            log(f"{pages} x PageDown: p95 {percentile(presses, 95) * 1000:.0f} ms")
             started = time.perf_counter()
             await pilot.press("enter")
             while app.reader_pane.article is None:
@@ -166,9 +168,8 @@ def main() -> int:
         figures.append(Figure(f"{fmt_size(args.size)}: build the library", "-", f"{built:.0f} s", None))
     log(f"measuring the app on {fmt_size(args.size)} articles in a fresh process ...")
     done = subprocess.run([sys.executable, __file__, "--measure", str(folder), "--pages", str(args.pages)],
-                          capture_output=True, text=True, cwd=ROOT)
+                          stdout=subprocess.PIPE, text=True, cwd=ROOT)  # its progress lines go to stderr as they come
     if done.returncode != 0:
-        log(done.stderr[-3000:])
         figures.append(Figure(f"{fmt_size(args.size)}: the app ran", "exit 0", f"exit {done.returncode}", False))
     else:
         figures += figures_from(args.size, json.loads(done.stdout.strip().splitlines()[-1]))
