@@ -10,6 +10,7 @@ import pytest
 from store import Library
 from store.demo import demo_files
 from tui.actions import ACTIONS
+from tui.annotations_pane import AnnotationsScreen, AnnotationTable
 from tui.app import BroadsheetApp
 from tui.dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
@@ -201,26 +202,47 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
     action runs that action."""
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
-    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView, "search": SearchInput}
+    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView, "search": SearchInput,
+               "highlight": ReaderView, "annotations": AnnotationTable}
+    ids = {(spec.scope if spec.scope != "highlight" else "reader", spec.action): spec.id for spec in ACTIONS}
     for spec in ACTIONS:
-        def record(*_: Any, _id: str = spec.id) -> None:
-            calls.append(_id)
-        monkeypatch.setattr(targets[spec.scope], f"action_{spec.action}", record)
+        scope = spec.scope if spec.scope != "highlight" else "reader"
+        base = spec.action.split("(")[0]
+
+        def record(*args: Any, _scope: str = scope, _base: str = base) -> None:
+            params = args[1:] if args and not isinstance(args[0], (int, str)) else args
+            text = f"{_base}({', '.join(map(str, params))})" if params else _base
+            calls.append(ids[(_scope, text)])
+        monkeypatch.setattr(targets[spec.scope], f"action_{base}", record)
     app = make_app(library, keymap)
     async with app.run_test(size=size) as pilot:
         app.open_article(library.articles()[0].id)
         await pilot.pause()
+        view = app.reader_pane.view
         for spec in ACTIONS:
             for key in keymap.keys[spec.id]:
                 if spec.scope == "search":  # the search pane's keys work in its query box
                     await app.push_screen(SearchScreen(library))
                     await pilot.pause()
-                    focus = app.screen.query_one(SearchInput)
+                    focus: Any = app.screen.query_one(SearchInput)
+                elif spec.scope == "annotations":
+                    if not isinstance(app.screen, AnnotationsScreen):
+                        app.push_screen(AnnotationsScreen(None))
+                        await pilot.pause()
+                    focus = app.screen.query_one(AnnotationTable)
                 else:
-                    focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
+                    if isinstance(app.screen, AnnotationsScreen):
+                        app.pop_screen()
+                        await pilot.pause()
+                    in_reader = spec.scope in ("reader", "highlight")
+                    focus = view if in_reader else app.library_pane.table
                     if app.narrow:  # one pane at a time: show the one whose keys are pressed
-                        app.showing = "reader" if spec.scope == "reader" else "library"
+                        app.showing = "reader" if in_reader else "library"
                         app._apply_showing()
+                    if spec.scope == "highlight":
+                        view.enter_highlight_mode()
+                    else:
+                        view.leave_highlight_mode()
                 focus.focus()
                 await pilot.pause()
                 calls.clear()

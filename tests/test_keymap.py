@@ -102,7 +102,7 @@ def test_builtin_maps_keep_reserved_keys_free_and_app_keys_unique(name: str) -> 
 
 def test_default_keys_are_the_documented_ones() -> None:
     keymap = default_keymap()
-    expect = {"app.quit": "q", "app.help": "question_mark", "app.focus_library": "1", "app.focus_reader": "2",
+    expect = {"app.quit": "q", "app.help": "question_mark", "app.focus_library": "alt+1", "app.focus_reader": "alt+2",
               "app.toggle_layout": "ctrl+l", "app.import": "i", "library.down": "down", "library.up": "up",
               "library.page_down": "pagedown", "library.top": "home", "library.bottom": "end",
               "library.open": "enter", "library.toggle_read": "r", "library.toggle_star": "s", "library.tag": "t",

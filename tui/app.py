@@ -18,6 +18,7 @@ from store.demo import demo_files
 from store.records import ProgressCallback
 
 from .actions import ACTIONS, ACTIONS_BY_ID
+from .annotations_pane import ANNOTATION_DIALOGS, AnnotationsAppMixin
 from .commands import ActionCommands
 from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display_keys, effective_keymap, \
@@ -35,7 +36,7 @@ STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick en
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
-class BroadsheetApp(App[None]):
+class BroadsheetApp(AnnotationsAppMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "broadsheet"
     BINDINGS = bindings_for("app", default_keymap())
@@ -368,6 +369,8 @@ class BroadsheetApp(App[None]):
         """The key scope of the focused widget and the widget that handles it: the nearest of the
         focused widget and its ancestors with a `KEY_SCOPE` (each pane's key handler declares one)."""
         node = self.focused
+        if getattr(node, "highlighting", False):  # an article view in highlight mode
+            return "highlight", node
         while node is not None:
             scope = getattr(node, "KEY_SCOPE", None)
             if isinstance(scope, str) and isinstance(node, Widget):
@@ -378,6 +381,8 @@ class BroadsheetApp(App[None]):
     def scope_widget(self, scope: str) -> Widget | None:
         """The widget on the current screen that handles a scope's actions, focused for them.
         Library and reader are brought into view first (a narrow layout shows one at a time)."""
+        if scope == "highlight":
+            return self._highlight_scope_widget()
         if scope == "library":
             self.action_focus_library()
             return self.library_pane.table
@@ -433,7 +438,7 @@ class BroadsheetApp(App[None]):
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
         if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
-                                                                  SearchScreen)):
+                                                           SearchScreen, *ANNOTATION_DIALOGS)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)
