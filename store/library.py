@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .export import AnnotationImportReport
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
-from .cleaning import clean_line, clean_text, word_count
+from .cleaning import clean_line, clean_origin, clean_text, word_count
 from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
 from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
@@ -143,7 +143,12 @@ class Library:
         if not read_only and any(folder.iterdir()) and not _looks_like_library(folder):
             raise LibraryError(f"{folder} is not empty and is not a broadsheet library; choose another folder")
 
-        lock = None if read_only else _acquire_lock(folder, wait)
+        lock = None
+        if not read_only:
+            try:
+                lock = _acquire_lock(folder, wait)
+            except OSError as error:  # the lock file cannot be made: a read-only folder or file system
+                read_only, reason = True, f"{folder} is not writable ({error.strerror or error})"
         try:
             tables = {name: _parse(folder, name) for name in RECORD_FILES}
             version = _schema_version(tables[META_FILE], tables[ARTICLES_FILE])
@@ -406,6 +411,7 @@ class Library:
         seen_origin: dict[str, str] = {}
         now = _now()
         for candidate in candidates:
+            candidate.origin = clean_origin(candidate.origin)  # a file's name is untrusted too
             body = clean_text(candidate.body)
             if not body:
                 report.outcomes.append(ImportOutcome(candidate.origin, "refused", "no article text after cleaning"))

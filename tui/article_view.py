@@ -25,7 +25,7 @@ Safety
     The text is never parsed as markup: rows become `Segment`s of plain text. A display copy of the
     text replaces, one code point for one, every control character that might have slipped past the
     importer (C0 except ``"\\n"``, DEL, C1) with U+FFFD, ESC with "␛", tab with a space and the
-    zero-width line/paragraph separators U+2028/U+2029 with a space, so no escape sequence can
+    zero-width line/paragraph separators U+2028/U+2029 with a space, bidi controls with U+FFFD, so no escape sequence can
     reach the terminal and offsets stay identical between `text` and what is drawn.
 """
 
@@ -71,9 +71,13 @@ _TRANSLATE[0x1B] = ESC_PLACEHOLDER
 _TRANSLATE[0x9B] = ESC_PLACEHOLDER  # 8-bit CSI
 _TRANSLATE[0x2028] = " "
 _TRANSLATE[0x2029] = " "
+# Bidi overrides, embeddings, isolates and marks reorder what the terminal draws ("Trojan Source"):
+# shown as U+FFFD like a control character, never passed on.
+for _cp in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C):
+    _TRANSLATE[_cp] = PLACEHOLDER
 del _cp
 
-_UNSAFE_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_UNSAFE_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def sanitize(text: str) -> str:

@@ -7,6 +7,7 @@ BROADSHEET_DEBUG=1 to see a traceback instead.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from store import Annotation, Article, Comparison, ImportReport, Library, LibraryError, __version__, save_text
+from store.cleaning import strip_controls
 from store.paths import LIBRARY_ENV, default_library_path
 
 if TYPE_CHECKING:
@@ -66,8 +68,19 @@ class Context:
             yield library
 
 
+# JSON escapes C0 controls itself; DEL, C1 controls and bidi overrides it would print raw, and a
+# terminal acts on them when the output is not redirected.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def json_text(value: object) -> str:
+    """Indented JSON of `value` with every character a terminal could act on written as a \\u escape."""
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    err.print(Text(f"broadsheet: {message}"))
+    err.print(_safe(f"broadsheet: {message}"))
     raise SystemExit(code)
 
 
@@ -76,8 +89,9 @@ def plural(count: int, noun: str) -> str:
 
 
 def _safe(text: str) -> Text:
-    """Untrusted text for Rich: never parsed as markup."""
-    return Text(text)
+    """Untrusted text for Rich: never parsed as markup, and without control characters or escape
+    sequences (Rich passes ESC through; the store cleans on import, this covers older libraries)."""
+    return Text(strip_controls(text))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,7 +173,7 @@ def print_import_report(report: ImportReport, verbose: bool) -> None:
             continue
         line = Text()
         line.append(f"{outcome.status:>9}  ", style=styles[outcome.status])
-        line.append(outcome.origin)
+        line.append_text(_safe(outcome.origin))
         if outcome.message:
             line.append(f": {outcome.message}")
         if outcome.article_id and verbose:
@@ -200,7 +214,7 @@ def list_command(state: Context, as_json: bool, tag: str | None, source: str | N
             records = [{key: a.to_dict()[key] for key in
                         ("id", "title", "source", "published", "origin", "tags", "read", "starred", "url",
                          "word_count", "imported_at")} for a in articles]
-            sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(json_text(records) + "\n")
             return
         if not articles:
             out.print("no articles" + (" match" if tag or source or unread or starred else " yet"))
@@ -212,7 +226,7 @@ def list_command(state: Context, as_json: bool, tag: str | None, source: str | N
             table.add_column(column, **options)
         for a in articles:
             flags = ("★" if a.starred else " ") + (" " if a.read else "●")
-            table.add_row(a.id, (a.published or a.imported_at)[:10], _safe(a.source or "—"), _safe(a.title),
+            table.add_row(Text(a.id), _safe((a.published or a.imported_at)[:10]), _safe(a.source or "—"), _safe(a.title),
                           str(a.word_count), flags, _safe(", ".join(a.tags)))
         out.print(table)
         out.print(Text(f"{plural(len(articles), 'article')}; ● unread, ★ starred", style="dim"))
@@ -227,10 +241,9 @@ def show_command(state: Context, article_id: str, as_json: bool) -> None:
     with state.open() as library:
         article = library.get(article_id)
         if as_json:
-            sys.stdout.write(orjson.dumps({**article.to_dict(), "body": article.body},
-                                          option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(json_text({**article.to_dict(), "body": article.body}) + "\n")
             return
-        out.print(Text(article.title, style="bold"))
+        out.print(_safe(article.title), style="bold")
         meta = " · ".join(part for part in (article.source, article.author, article.published or "") if part)
         if meta:
             out.print(_safe(meta), style="dim")
@@ -417,7 +430,7 @@ def tag_command(state: Context, article_ids: tuple[str, ...], add: tuple[str, ..
         library.tag(article_ids, add=add, remove=remove)
         for article_id in article_ids:
             article = library.get(article_id)
-            out.print(Text(f"{article.id}  tags: {', '.join(article.tags) or '(none)'}"))
+            out.print(_safe(f"{article.id}  tags: {', '.join(article.tags) or '(none)'}"))
 
 
 @cli.command("mark")
@@ -449,7 +462,7 @@ def rm_command(state: Context, article_ids: tuple[str, ...], yes: bool) -> None:
             if not sys.stdin.isatty():
                 fail("not removing without confirmation: pass --yes", EXIT_USAGE)
             for article in articles:
-                out.print(Text(f"  {article.id}  {article.title}"))
+                out.print(_safe(f"  {article.id}  {article.title}"))
             if not click.confirm(f"Remove {plural(len(articles), 'article')}?"):
                 out.print("nothing removed")
                 return

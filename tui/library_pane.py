@@ -266,9 +266,14 @@ class LibraryPane(Vertical):
             groups = [("", groups[0][1])]
         for number, (label, members) in enumerate(groups):
             if label:
-                # a story's label is a long title: the count goes first so a narrow column still shows it
-                header = f"▾ {len(members)} · {label}" if self.view.group == "story" else f"▾ {label}  ({len(members)})"
-                rows.append(Row(f"group:{number}:{label}", label=Text(header)))
+                # a story's label is a long title: the count goes first so a narrow column still shows it.
+                # The label is a source, a date or a title: untrusted, so plain() (no markup, no escapes)
+                story = self.view.group == "story"
+                header = Text(f"▾ {len(members)} · " if story else "▾ ")
+                header.append_text(plain(label))
+                if not story:
+                    header.append(f"  ({len(members)})")
+                rows.append(Row(f"group:{number}:{label}", label=header))
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
