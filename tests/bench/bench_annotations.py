@@ -35,7 +35,7 @@ for entry in (str(ROOT), str(BENCH)):
 
 import corpus  # noqa: E402
 from bench_library import cached_library, fmt_size, reset_state  # noqa: E402
-from report import Figure, exit_code, log, percentile, print_table, write_json  # noqa: E402
+from report import Figure, finish, log, percentile  # noqa: E402
 from store import Candidate, Library  # noqa: E402
 from store.anchoring import Quote, place, quote_at  # noqa: E402
 from store.annotations import Annotation, now  # noqa: E402
@@ -256,10 +256,7 @@ def main() -> int:
             figures += bench_reanchor(lib, rng)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print()
-    print_table(figures)
-    write_json(args.json, figures)
-    return exit_code(figures)
+    return finish(figures, args.json)
 
 
 if __name__ == "__main__":

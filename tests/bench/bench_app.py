@@ -50,7 +50,7 @@ for entry in (str(ROOT), str(BENCH)):
 
 import corpus  # noqa: E402
 from bench_library import cached_library, fmt_size, reset_state  # noqa: E402
-from report import Figure, exit_code, log, print_table, write_json  # noqa: E402
+from report import Figure, finish, log  # noqa: E402
 from store import Candidate, Library  # noqa: E402
 
 SIZE = (160, 45)
@@ -254,10 +254,7 @@ def main() -> int:
     figures.append(Figure("machine load average over the last 5 minutes (2 cores)", "-",
                           f"{os.getloadavg()[1]:.1f}", None))
 
-    print()
-    print_table(figures)
-    write_json(args.json, figures)
-    return exit_code(figures)
+    return finish(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ for entry in (str(ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 import corpus  # noqa: E402
-from report import Figure, exit_code, log, percentile, print_table, write_json  # noqa: E402
+from report import Figure, finish, log, percentile  # noqa: E402
 from store import Library  # noqa: E402
 
 BUILD_BATCH = 2000
@@ -251,10 +251,7 @@ def main() -> int:
         figures += bench_writes(folder, size, args.writes, args.seed)
         reset_state(folder)
 
-    print()
-    print_table(figures)
-    write_json(args.json, figures)
-    return exit_code(figures)
+    return finish(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ for entry in (str(ROOT), str(BENCH)):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
-from report import Figure, exit_code, log, percentile, print_table, write_json  # noqa: E402
+from report import Figure, finish, log, percentile  # noqa: E402
 
 
 def fmt_size(n: int) -> str:
@@ -180,10 +180,7 @@ def main() -> int:
         figures.append(Figure(f"{fmt_size(args.size)}: the app ran", "exit 0", f"exit {done.returncode}", False))
     else:
         figures += figures_from(args.size, json.loads(done.stdout.strip().splitlines()[-1]))
-    print()
-    print_table(figures)
-    write_json(args.json, figures)
-    return exit_code(figures)
+    return finish(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ for entry in (str(HERE), str(HERE.parents[1])):
 
 import corpus  # noqa: E402
 from bench_library import cached_library, fmt_size  # noqa: E402
-from report import Figure, exit_code, log, percentile, print_table, write_json  # noqa: E402
+from report import Figure, finish, log, percentile  # noqa: E402
 from store import Library, QueryError  # noqa: E402
 
 QUERIES = (
@@ -150,10 +150,7 @@ def main() -> int:
     figures: list[Figure] = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         figures += bench_size(size, args.seed)
-    print()
-    print_table(figures)
-    write_json(args.json, figures)
-    return exit_code(figures)
+    return finish(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -54,3 +54,11 @@ def write_json(path: Path | None, figures: list[Figure]) -> None:
 
 def exit_code(figures: list[Figure]) -> int:
     return 0 if all(f.ok is not False for f in figures) else 1
+
+
+def finish(figures: list[Figure], json_path: Path | None) -> int:
+    """The end of every benchmark: the table, the JSON file if asked for, the exit status."""
+    print()
+    print_table(figures)
+    write_json(json_path, figures)
+    return exit_code(figures)
