@@ -12,10 +12,11 @@ from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked,
                      UnknownAnnotation, UnknownArticle)
 from .atomic import save_text
 from .export import AnnotationImportReport
+from .alignment import AlignedPair, FigureDiff, PairAlignment, SharedQuote, align_texts
+from .comparison import Comparison, CoverageGroup, PairHeader
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
 from .query import Query, QueryError, fold, parse_query
-from .search import SearchHit, SearchIndex, SearchResults
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,8 @@ __all__ = [
     "ImportReport", "Library", "LibraryCorrupt", "LibraryError", "LibraryLocked", "ReadOnlyLibrary", "ReanchorSummary",
     "StorageWriteError", "Story", "StoryLink", "UnknownAnnotation", "UnknownArticle", "__version__", "save_text",
     "Query", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "fold", "parse_query",
+    "AlignedPair", "Comparison", "CoverageGroup", "FigureDiff", "PairAlignment", "PairHeader", "SharedQuote",
+    "align_texts",
 ]
 
 
@@ -34,4 +37,8 @@ def __getattr__(name: str) -> object:
         from . import stories
 
         return getattr(stories, name)
+    if name in ("SearchHit", "SearchIndex", "SearchResults"):  # the index needs numpy too
+        from . import search
+
+        return getattr(search, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,13 +28,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Invisible format characters that can reorder or hide text on screen (bidi overrides and
 # isolates). Zero-width joiners stay: emoji sequences need them.
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Zero-width characters that join nothing: they hide words from search ("pay\u200bpal" is not
+# "paypal") and mark text invisibly. ZWJ and ZWNJ (U+200D, U+200C) stay: scripts and emoji need them.
+_INVISIBLE = re.compile("[\u200b\u2060-\u2064\ufeff\u180e]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def strip_controls(text: str) -> str:
-    """Remove terminal escape sequences, control characters (but tab and newline) and bidi overrides."""
+    """Remove terminal escape sequences, control characters (but tab and newline), bidi overrides
+    and zero-width characters that join nothing."""
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = _CONTROL.sub("", text)
+    text = _INVISIBLE.sub("", text)
     return _BIDI_CONTROL.sub("", text)
 
 
@@ -43,6 +48,12 @@ def normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = strip_controls(text)
     return unicodedata.normalize("NFC", text)
+
+
+def clean_origin(text: str) -> str:
+    """A file path or URL as recorded: no controls, escapes or line breaks (a file's name is as
+    untrusted as its text), but otherwise as given, so the same file always gives the same origin."""
+    return strip_controls(text).replace("\n", " ").replace("\t", " ")
 
 
 def clean_line(text: str) -> str:

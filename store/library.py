@@ -36,10 +36,13 @@ if TYPE_CHECKING:
     from .export import AnnotationImportReport
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
-from .cleaning import clean_line, clean_text, word_count
+from .cleaning import clean_line, clean_origin, clean_text, word_count
 from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
 from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
+if TYPE_CHECKING:
+    from .comparison import Comparison
+
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .storage import AtomicJSONStorage, Tables, parse_library_file
 
@@ -140,7 +143,12 @@ class Library:
         if not read_only and any(folder.iterdir()) and not _looks_like_library(folder):
             raise LibraryError(f"{folder} is not empty and is not a broadsheet library; choose another folder")
 
-        lock = None if read_only else _acquire_lock(folder, wait)
+        lock = None
+        if not read_only:
+            try:
+                lock = _acquire_lock(folder, wait)
+            except OSError as error:  # the lock file cannot be made: a read-only folder or file system
+                read_only, reason = True, f"{folder} is not writable ({error.strerror or error})"
         try:
             tables = {name: _parse(folder, name) for name in RECORD_FILES}
             version = _schema_version(tables[META_FILE], tables[ARTICLES_FILE])
@@ -241,6 +249,13 @@ class Library:
                 raise UnknownArticle(f"{article_id!r} matches {len(matches)} articles; give more of the id")
         raise UnknownArticle(f"no article with id {article_id!r}")
 
+    def compare(self, article_ids: list[str], *, coverage: bool | None = None) -> "Comparison":
+        """Align the reports pairwise (2 or 3 side by side; any number for the coverage view, which
+        is computed for more than three or when `coverage` is True). UnknownArticle for a bad id."""
+        from .comparison import compare_articles
+
+        return compare_articles(self, list(article_ids), coverage=coverage)
+
     def body(self, article_id: str) -> str:
         return self._bodies.read(self._records[self.resolve(article_id)]["content_hash"])
 
@@ -334,6 +349,11 @@ class Library:
         book = self._story_book_instance
         return len(self._records) <= 2000 or (book is not None and book.pending(self._records.keys()) <= 500)
 
+    def stories_cached(self) -> bool:
+        """Whether a stories index was saved (by `broadsheet stories` or an earlier session).
+        Loading it takes about 2 s at 10k articles; building one, a minute or more."""
+        return (self.path / "stories.npz").exists()  # stories.CACHE_FILE, named here to not import numpy
+
     def _story_infos(self) -> list[ArticleInfo]:
         from .stories import ArticleInfo
 
@@ -391,6 +411,7 @@ class Library:
         seen_origin: dict[str, str] = {}
         now = _now()
         for candidate in candidates:
+            candidate.origin = clean_origin(candidate.origin)  # a file's name is untrusted too
             body = clean_text(candidate.body)
             if not body:
                 report.outcomes.append(ImportOutcome(candidate.origin, "refused", "no article text after cleaning"))

@@ -18,18 +18,23 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import os
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate
+import zipfile
 from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
+import orjson
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from .atomic import TEMP_MARKER
 from .query import WORD, Query, QueryError, fold, parse_query
 
 if TYPE_CHECKING:
@@ -42,12 +47,14 @@ FIELD_WEIGHT = {"title": 3.0, "source": 2.0, "tags": 2.0, "note": 1.5, "body": 1
 EXACT, PREFIX, ONE_EDIT, TWO_EDITS = 1.0, 0.8, 0.7, 0.5
 PREFIX_COMPLETIONS = 24     # completions of the word being typed, most frequent first
 FUZZY_LIMIT = 24            # typo variants per word, closest first
-RERANK = 40                 # articles read per query for proximity and phrases
+RERANK = 30                 # articles read per query for proximity and phrases
 PHRASE_CHECK_LIMIT = 400    # candidates verified for a phrase before the count becomes "at least"
 BM25_K1, BM25_B = 1.2, 0.75
 DOC_BITS = 24               # postings are sorted on (term << DOC_BITS) | doc
 MERGE_AT = 2000             # delta articles before they are merged into the arrays
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 110
+INDEX_FILE = "search-index.npz"   # in the library folder: derived, rebuilt if missing or unreadable
+INDEX_FORMAT = 1
 _SPLIT = re.compile(r"(\w+)")
 
 
@@ -188,6 +195,7 @@ class SearchIndex:
         self._dirty = True
         self._notes_dirty = True
         self.build_seconds = 0.0
+        self.loaded_from_disk = False
         self._docs: list[_Doc] = []
         self._doc_of: dict[str, int] = {}
         self._alive = np.zeros(0, dtype=bool)
@@ -198,6 +206,7 @@ class SearchIndex:
         self._terms: list[str] = []
         self._by_length: dict[int, list[str]] = {}
         self._sorted_terms: list[str] = []
+        self._sorted_df = np.zeros(0, dtype=np.int64)
         self._unsorted_new: list[str] = []
         self._delta_docs = 0
         self._avg_length = 1.0
@@ -255,6 +264,81 @@ class SearchIndex:
         return [term_id[w] if w in term_id else term(w) for w in WORD.findall(fold(text))]
 
     def _build(self) -> None:
+        if self._load_saved():
+            self.loaded_from_disk = True
+            return
+        self._build_from_texts()
+        self._save()
+
+    # ------------------------------------------------------------------ the index on disk
+    def _save(self) -> None:
+        """Keep the arrays next to the library (derived data, written atomically) so the next open,
+        or a `broadsheet search`, loads them in a fraction of a second instead of reading every
+        body again. Anything changed since is caught up by `_sync` as usual."""
+        folder = self.library.path
+        if not os.access(folder, os.W_OK):
+            return
+        if self._delta_docs:
+            self._merge()
+        docs = orjson.dumps([[d.id, list(d.key), d.title, d.source, d.date, d.length] for d in self._docs])
+        arrays: dict[str, np.ndarray] = {
+            "format": np.array([INDEX_FORMAT]),
+            "terms": np.frombuffer("\n".join(self._terms).encode("utf-8"), dtype=np.uint8),
+            "docs": np.frombuffer(docs, dtype=np.uint8),
+            "alive": self._alive, "lengths": self._lengths,
+        }
+        for name, field in self._fields.items():
+            arrays[f"{name}_offsets"], arrays[f"{name}_docs"], arrays[f"{name}_tfs"] = (
+                field.offsets, field.docs, field.tfs)
+        path = folder / INDEX_FILE
+        temp = path.with_name(f"{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            with open(temp, "wb") as handle:
+                np.savez(handle, **arrays)
+            os.replace(temp, path)
+        except OSError:
+            temp.unlink(missing_ok=True)  # a cache that cannot be written is only slower next time
+
+    def _load_saved(self) -> bool:
+        path = self.library.path / INDEX_FILE
+        if not path.exists():
+            return False
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if int(data["format"][0]) != INDEX_FORMAT:
+                    return False
+                text = bytes(data["terms"]).decode("utf-8")
+                terms = text.split("\n") if text else []
+                docs = orjson.loads(bytes(data["docs"]))
+                alive = data["alive"].astype(bool)
+                lengths = data["lengths"].astype(np.float32)
+                fields = {name: (data[f"{name}_offsets"], data[f"{name}_docs"], data[f"{name}_tfs"]) for name in FIELDS}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, orjson.JSONDecodeError, UnicodeDecodeError):
+            return False
+        if len(docs) != len(alive) or len(lengths) != len(alive):
+            return False
+        self._terms = terms
+        self._term_id = {term: number for number, term in enumerate(terms)}
+        self._by_length = {}
+        for term in terms:
+            self._by_length.setdefault(len(term), []).append(term)
+        self._docs = [_Doc(d[0], tuple(d[1]), d[2], d[3], d[4], d[5]) for d in docs]
+        self._doc_of = {d.id: n for n, d in enumerate(self._docs) if alive[n]}
+        for name, (offsets, postings, tfs) in fields.items():
+            field = self._fields[name]
+            field.offsets, field.docs, field.tfs = offsets.astype(np.int64), postings.astype(np.int32), tfs.astype(np.uint16)
+        self._alive = alive
+        self._lengths = lengths
+        self._dates = np.array([d.date for d in self._docs], dtype="U10")
+        live = lengths[alive]
+        self._avg_length = float(live.mean()) if len(live) else 1.0
+        self._sort_vocabulary()
+        self._built = True
+        self._dirty = True
+        self._notes_dirty = True
+        return True
+
+    def _build_from_texts(self) -> None:
         records = list(self.library._records.items())   # one C-level copy: safe against a writer thread
         bodies = self.library._bodies
         chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in FIELDS}
@@ -303,8 +387,7 @@ class SearchIndex:
         self._lengths = np.array(lengths, dtype=np.float32)
         self._dates = np.array([d.date for d in self._docs], dtype="U10")
         self._avg_length = float(self._lengths.mean()) if count else 1.0
-        self._sorted_terms = sorted(self._terms)
-        self._unsorted_new = []
+        self._sort_vocabulary()
         self._built = True
         self._dirty = True   # read state, tags
         self._notes_dirty = True
@@ -360,6 +443,7 @@ class SearchIndex:
             self._bodies.clear()
         if self._delta_docs >= MERGE_AT:
             self._merge()
+            self._save()
         count = len(self._docs)
         self._read = np.zeros(count, dtype=bool)
         self._starred = np.zeros(count, dtype=bool)
@@ -419,11 +503,24 @@ class SearchIndex:
             keys, tfs = field.merged_keys(self._alive)
             field.delta = {}
             field.set_arrays(keys, tfs, vocabulary)
-        self._sorted_terms = sorted(self._terms)
-        self._unsorted_new = []
+        self._sort_vocabulary()
         self._delta_docs = 0
 
     # ------------------------------------------------------------------ expanding query words
+    def _sort_vocabulary(self) -> None:
+        """The vocabulary in order (for completions by bisection) with each word's document
+        frequency alongside, so the most common completions are picked with numpy."""
+        terms = self._terms
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        self._sorted_terms = [terms[i] for i in order]
+        df = np.zeros(len(terms), dtype=np.int64)
+        for name in ("body", "title"):
+            offsets = self._fields[name].offsets
+            known = min(len(offsets) - 1, len(terms))
+            df[:known] += np.diff(offsets)[:known]
+        self._sorted_df = df[np.array(order, dtype=np.int64)] if terms else df
+        self._unsorted_new = []
+
     def _df(self, term: int) -> int:
         return self._fields["body"].df(term) + self._fields["title"].df(term)
 
@@ -433,11 +530,15 @@ class SearchIndex:
             return cached
         start = bisect.bisect_left(self._sorted_terms, word)
         end = bisect.bisect_left(self._sorted_terms, word + "\U0010ffff")
-        candidates = self._sorted_terms[start:end]
-        candidates += [t for t in self._unsorted_new if t.startswith(word)]
         wanted = PREFIX_COMPLETIONS if len(word) > 2 else PREFIX_COMPLETIONS // 3  # "t" is not a question yet
-        if len(candidates) > wanted:
-            candidates = heapq.nlargest(wanted, candidates, key=lambda t: self._df(self._term_id[t]))
+        if end - start > wanted:
+            top = np.argpartition(-self._sorted_df[start:end], wanted - 1)[:wanted]
+            candidates = [self._sorted_terms[start + int(i)] for i in top]
+        else:
+            candidates = self._sorted_terms[start:end]
+        extra = [t for t in self._unsorted_new if t.startswith(word)]
+        if extra:
+            candidates = heapq.nlargest(wanted, candidates + extra, key=lambda t: self._df(self._term_id[t]))
         self._prefix_cache[word] = candidates
         if len(self._prefix_cache) > 2048:
             self._prefix_cache.popitem(last=False)
@@ -485,9 +586,11 @@ class SearchIndex:
             return np.zeros(0, np.int32), np.zeros(0, np.uint16)
         return np.fromiter(docs, np.int32, len(docs)), np.ones(len(docs), np.uint16)
 
-    def _word_scores(self, expansions: list[tuple[str, float]], count: int) -> np.ndarray:
-        """Per article: the word's best match in each field, weighted, summed over fields."""
+    def _word_scores(self, expansions: list[tuple[str, float]], count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per article: the word's best match in each field, weighted, summed over the fields but
+        the title, which is returned apart (it counts by how much of the query the title holds)."""
         total = np.zeros(count, dtype=np.float32)
+        title = total
         for name in ("title", "source", "tags", "note", "body"):
             best = np.zeros(count, dtype=np.float32)
             for term, quality in expansions:
@@ -501,8 +604,11 @@ class SearchIndex:
                 else:
                     value = np.float32(quality * FIELD_WEIGHT[name])
                 best[docs] = np.maximum(best[docs], value)
-            total += best
-        return total
+            if name == "title":
+                title = best
+            else:
+                total += best
+        return total, title
 
     def _idf(self, expansions: list[tuple[str, float]], alive: int) -> float:
         # the word's weight comes from its most common reading, so a rare typo variant in the
@@ -621,9 +727,14 @@ class SearchIndex:
         mask = self._filter_mask(query, count)
         alive = int(self._alive.sum())
         score = np.zeros(count, dtype=np.float32)
+        title_score = np.zeros(count, dtype=np.float32)
+        title_words = np.zeros(count, dtype=np.float32)
         groups: list[dict[str, float]] = []
         expansions: dict[str, list[str]] = {}
-        for position, word in enumerate(query.words):
+        words = query.words
+        if query.prefix and len(words) > 1 and len(words[-1]) == 1:
+            words = words[:-1]   # "trump t": one letter adds every common word; wait for the next
+        for position, word in enumerate(words):
             prefix = query.prefix and position == len(query.words) - 1
             expanded = self.expand(word, prefix)
             expansions[word] = [t for t, _ in expanded]
@@ -631,9 +742,12 @@ class SearchIndex:
                 mask[:] = False
                 groups.append({})
                 continue
-            scores = self._word_scores(expanded, count)
-            mask &= scores > 0
-            score += self._idf(expanded, alive) * scores
+            scores, in_title = self._word_scores(expanded, count)
+            mask &= (scores > 0) | (in_title > 0)
+            weight = self._idf(expanded, alive)
+            score += weight * scores
+            title_score += weight * in_title
+            title_words += in_title > 0
             groups.append(dict(expanded))
         phrase_patterns = []
         for number, phrase in enumerate(query.phrases):
@@ -647,12 +761,21 @@ class SearchIndex:
                 if not expanded:
                     mask[:] = False
                     continue
-                scores = self._word_scores(expanded, count)
-                mask &= scores > 0
-                score += 1.5 * self._idf(expanded, alive) * scores   # an exact phrase weighs more
+                scores, in_title = self._word_scores(expanded, count)
+                mask &= (scores > 0) | (in_title > 0)
+                weight = 1.5 * self._idf(expanded, alive)   # an exact phrase weighs more
+                score += weight * scores
+                title_score += weight * in_title
+                title_words += (in_title > 0) / len(phrase)
                 group.update(expanded)
             groups.append(group)
-            phrase_patterns.append(_phrase_pattern(phrase, typing))
+            if len(phrase) > 1:  # a quoted single word is an exact word: the postings already say so
+                phrase_patterns.append(_phrase_pattern(phrase, typing))
+        # a title with one word of three must not outweigh a body with all three together: the
+        # title counts in proportion to the share of the query it holds
+        terms_in_query = len(words) + len(query.phrases)
+        if terms_in_query:
+            score += title_score * (title_words / terms_in_query)
         by_word: dict[str, tuple[int, float]] = {}
         for number, group in enumerate(groups):
             for term, quality in group.items():
@@ -691,9 +814,9 @@ class SearchIndex:
             window = info["window"]
             if window is not None and len(groups) > 1:
                 span = max(window[1] - window[0], 1)
-                final *= 1 + 0.5 * min(1.0, 8 * len(groups) / span)   # words near each other
+                final *= 1 + 0.8 * min(1.0, 8 * len(groups) / span)   # words near each other
             info["exact"] = all(any(q == EXACT for _, _, g, q in info["hits"] if g == i) or self._exact_elsewhere(
-                doc, word) for i, word in enumerate(query.words))
+                doc, word) for i, word in enumerate(words))
             if info["exact"]:
                 final *= 1.05
             inspected.append((final, doc, info))

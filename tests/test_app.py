@@ -10,6 +10,7 @@ import pytest
 from store import Library
 from store.demo import demo_files
 from tui.actions import ACTIONS
+from tui.annotations_pane import AnnotationsScreen, AnnotationTable
 from tui.app import BroadsheetApp
 from tui.dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
@@ -201,26 +202,49 @@ async def test_every_action_is_reached_by_its_keys(library: Library, tmp_path: P
     action runs that action."""
     keymap = keymap_named(name, tmp_path)
     calls: list[str] = []
-    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView, "search": SearchInput}
-    for spec in ACTIONS:
-        def record(*_: Any, _id: str = spec.id) -> None:
-            calls.append(_id)
-        monkeypatch.setattr(targets[spec.scope], f"action_{spec.action}", record)
+    targets = {"app": BroadsheetApp, "library": ArticleTable, "reader": ReaderView, "search": SearchInput,
+               "highlight": ReaderView, "annotations": AnnotationTable}
+    ids = {(spec.scope if spec.scope != "highlight" else "reader", spec.action): spec.id for spec in ACTIONS}
+    # the compare and coverage scopes live on their own screens: tests/test_compare.py presses theirs
+    specs = [spec for spec in ACTIONS if spec.scope in targets]
+    for spec in specs:
+        scope = spec.scope if spec.scope != "highlight" else "reader"
+        base = spec.action.split("(")[0]
+
+        def record(*args: Any, _scope: str = scope, _base: str = base) -> None:
+            params = args[1:] if args and not isinstance(args[0], (int, str)) else args
+            text = f"{_base}({', '.join(map(str, params))})" if params else _base
+            calls.append(ids[(_scope, text)])
+        monkeypatch.setattr(targets[spec.scope], f"action_{base}", record)
     app = make_app(library, keymap)
     async with app.run_test(size=size) as pilot:
         app.open_article(library.articles()[0].id)
         await pilot.pause()
-        for spec in ACTIONS:
+        view = app.reader_pane.view
+        for spec in specs:
             for key in keymap.keys[spec.id]:
                 if spec.scope == "search":  # the search pane's keys work in its query box
                     await app.push_screen(SearchScreen(library))
                     await pilot.pause()
-                    focus = app.screen.query_one(SearchInput)
+                    focus: Any = app.screen.query_one(SearchInput)
+                elif spec.scope == "annotations":
+                    if not isinstance(app.screen, AnnotationsScreen):
+                        app.push_screen(AnnotationsScreen(None))
+                        await pilot.pause()
+                    focus = app.screen.query_one(AnnotationTable)
                 else:
-                    focus = app.reader_pane.view if spec.scope == "reader" else app.library_pane.table
+                    if isinstance(app.screen, AnnotationsScreen):
+                        app.pop_screen()
+                        await pilot.pause()
+                    in_reader = spec.scope in ("reader", "highlight")
+                    focus = view if in_reader else app.library_pane.table
                     if app.narrow:  # one pane at a time: show the one whose keys are pressed
-                        app.showing = "reader" if spec.scope == "reader" else "library"
+                        app.showing = "reader" if in_reader else "library"
                         app._apply_showing()
+                    if spec.scope == "highlight":
+                        view.enter_highlight_mode()
+                    else:
+                        view.leave_highlight_mode()
                 focus.focus()
                 await pilot.pause()
                 calls.clear()
@@ -545,23 +569,73 @@ async def test_a_large_librarys_stories_load_after_the_first_frame(library: Libr
     import tui.app
 
     monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: True)
     app = make_app(library)
     async with app.run_test(size=WIDE) as pilot:
         table = app.library_pane.table
+        await pilot.pause()  # the worker starts after the first frame
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert app._stories_loaded
         assert any(key.startswith("group:") for key in table.row_keys)
         selected = app.library_pane.selected
         app.refresh_library()  # later refreshes group at once (stories are in memory now)
         assert any(key.startswith("group:") for key in table.row_keys)
         assert app.library_pane.selected == selected
 
-    first_frame: list[list[str]] = []
-    monkeypatch.setattr(BroadsheetApp, "_load_stories", lambda self: first_frame.append(self.library_pane.table.row_keys))
+    monkeypatch.setattr(BroadsheetApp, "_load_stories", lambda self: None)
     app = make_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+
+
+async def test_a_large_library_without_a_stories_index_is_not_clustered_by_the_app(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the index would starve the interface for a minute: the app says how to build it."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: False)
+    monkeypatch.setattr(Library, "stories", lambda self, **kwargs: pytest.fail("clustered in the app"))
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert not app.workers
+        assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+        assert any("broadsheet stories" in n.message for n in app._notifications)
+
+
+async def test_quitting_stops_background_story_loading(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python waits for worker threads at exit: the load must stop at its next progress report."""
+    import threading
+
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: True)
+    reports: list[str] = []
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_stories(self: Library, *, evidence: bool = True, progress: Any = None) -> list[Any]:
+        started.set()
+        try:
+            for step in range(1000):  # a long build that reports progress
+                progress(step, 1000, "matching articles")
+                reports.append("step")
+                threading.Event().wait(0.01)
+            return []
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(Library, "stories", slow_stories)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert started.wait(5)
+        await pilot.press("q")
+    assert finished.wait(5)
+    assert len(reports) < 100
 
 
 async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: Library) -> None:
@@ -576,3 +650,20 @@ async def test_a_new_highlight_shows_in_its_row_without_a_full_refresh(library: 
         app.article_changed(article.id)
         await pilot.pause()
         assert pane.table.row_plain(row)[-1].strip() == "2"
+
+
+async def test_a_maximised_reader_stays_visible_when_the_terminal_narrows(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "ctrl+l")
+        await pilot.pause()
+        assert app.reader_pane.display and not app.library_pane.display
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert app.reader_pane.display and not app.library_pane.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.library_pane.display and not app.reader_pane.display
+        await pilot.resize_terminal(*WIDE)
+        await pilot.pause()
+        assert app.library_pane.display and app.reader_pane.display

@@ -366,9 +366,14 @@ async def test_keymap_can_bind_actions() -> None:
         await pilot.press("J")
         expected = next(p for p in paragraph_starts(text) if p > cursor)
         assert view.top_offset == view.cursor == expected
-        # The app's keymap binds the actions; the widget adds no keys of its own and drops
-        # ScrollView's id-less ones (down/up/pagedown...), which would shadow the keymap.
-        assert not view._bindings.key_to_bindings
+        # The app's keymap binds the actions; the widget's only keys are highlight mode's (all with
+        # ids, remappable), and it drops ScrollView's id-less ones (down/up/pagedown...), which
+        # would shadow the keymap. Outside the mode only the key that enters it is live.
+        bindings = [b for found in view._bindings.key_to_bindings.values() for b in found]
+        assert bindings and all(b.id == "reader.highlight_mode" or (b.id or "").startswith("highlight.")
+                                for b in bindings)
+        live = {b.id for b in bindings if view.check_action(b.action.split("(")[0], ())}
+        assert live == {"reader.highlight_mode"}
         await pilot.press("down", "pagedown", "end")
         assert view.top_offset == expected
 
@@ -402,7 +407,7 @@ async def test_spans_render_with_their_style() -> None:
         view.blur()  # no cursor drawn
         await pilot.pause()
         view.set_spans("search", [(6, 16, "bold red")])  # "beta gamma"
-        view.set_spans("highlight", [(11, 22, Style(bgcolor="yellow"))])  # "gamma delta"
+        view.set_spans("shared", [(11, 22, Style(bgcolor="yellow"))])  # "gamma delta"
         strip = view.render_line(0)
         segments = [(seg.text, seg.style) for seg in strip if seg.text.strip()]
         by_text = {t: s for t, s in segments}
@@ -413,11 +418,11 @@ async def test_spans_render_with_their_style() -> None:
         assert by_text[" delta"].bgcolor.name == "yellow" and not by_text[" delta"].bold
         # The later layer wins where both set the same attribute.
         view.set_spans("search", [(0, 5, "on blue")])
-        view.set_spans("highlight", [(0, 5, "on green")])
+        view.set_spans("shared", [(0, 5, "on green")])
         strip = view.render_line(0)
         first = next(seg for seg in strip if seg.text == "alpha")
         assert first.style.bgcolor.name == "green"
-        view.clear_spans("highlight")
+        view.clear_spans("shared")
         strip = view.render_line(0)
         first = next(seg for seg in strip if seg.text == "alpha")
         assert first.style.bgcolor.name == "blue"

@@ -102,7 +102,7 @@ def test_builtin_maps_keep_reserved_keys_free_and_app_keys_unique(name: str) -> 
 
 def test_default_keys_are_the_documented_ones() -> None:
     keymap = default_keymap()
-    expect = {"app.quit": "q", "app.help": "question_mark", "app.focus_library": "1", "app.focus_reader": "2",
+    expect = {"app.quit": "q", "app.help": "question_mark", "app.focus_library": "alt+1", "app.focus_reader": "alt+2",
               "app.toggle_layout": "ctrl+l", "app.import": "i", "library.down": "down", "library.up": "up",
               "library.page_down": "pagedown", "library.top": "home", "library.bottom": "end",
               "library.open": "enter", "library.toggle_read": "r", "library.toggle_star": "s", "library.tag": "t",
@@ -528,3 +528,22 @@ def test_config_command_reports_file_keymap_and_problems(tmp_path: Path, isolate
     assert "key map:     emacs (1 overridden)" in result.stdout
     assert (f'  {isolated_config}:3: key "tab" for reader.close is reserved (it moves the focus); '
             "override ignored") in result.stdout.splitlines()
+
+
+# ------------------------------------------------------------------------------------- packaging
+def test_a_plain_install_ships_the_keymaps_styles_and_demo() -> None:
+    """Files read at run time must be package data, or a non-editable install misses them (checked
+    by hand too: `pip install .` into a fresh venv, then `broadsheet keys --keymap vim` elsewhere)."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages, data = set(config["packages"]), config["package-data"]
+    for folder, pattern in (("keymaps", "*.toml"), ("tui", "*.tcss"), ("store/demo", "*.txt")):
+        package = folder.replace("/", ".")
+        assert package in packages, package
+        files = list((root / folder).glob(pattern))
+        assert files, folder
+        for file in files:
+            assert any(fnmatch.fnmatch(file.name, p) for p in data.get(package, [])), file

@@ -240,6 +240,28 @@ def test_many_additions_are_merged_into_the_arrays(lib: Library, monkeypatch: py
     assert titles(lib.search("envoy"))  # old postings survive the merge
 
 
+def test_the_index_is_kept_on_disk_and_caught_up_on_the_next_open(tmp_path: Path) -> None:
+    folder = tmp_path / "lib"
+    with Library.open(folder) as library:
+        library.import_paths(demo_files())
+        before = [(h.article_id, h.spans) for h in library.search("pena nieto")]
+        assert not library.search_index().loaded_from_disk
+    assert (folder / "search-index.npz").exists()
+    with Library.open(folder) as library:
+        assert [(h.article_id, h.spans) for h in library.search("pena nieto")] == before
+        assert library.search_index().loaded_from_disk
+        gone = library.search("pena nieto")[0].article_id
+        library.remove([gone])
+        library.add_candidates([candidate("Okapi", "An okapi was seen.", "o")])
+    with Library.open(folder, read_only=True) as library:  # changes after the save are caught up
+        assert gone not in [h.article_id for h in library.search("pena nieto")]
+        assert titles(library.search("okapi")) == ["Okapi"]
+    (folder / "search-index.npz").write_bytes(b"not an index")
+    with Library.open(folder) as library:  # an unreadable file is rebuilt, silently
+        assert titles(library.search("okapi")) == ["Okapi"]
+        assert not library.search_index().loaded_from_disk
+
+
 def test_notes_are_searched_once_annotations_exist(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     @dataclass
     class Note:

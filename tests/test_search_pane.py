@@ -37,8 +37,16 @@ def first_key(keymap: Keymap, action_id: str) -> list[str]:
 
 
 async def settle(app: BroadsheetApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
+    """Wait until the search pane shows the results (or the error) of what is in its query box:
+    the last keystroke's worker may start only after the key has been handled."""
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+        screen = app.screen
+        if not isinstance(screen, SearchScreen):
+            return
+        if screen.shown_query == screen.query_one(SearchInput).value:
+            return
 
 
 @pytest.mark.parametrize("name", builtin_keymap_names())
@@ -174,8 +182,7 @@ def test_search_screen_snapshot(snap_compare: object, tmp_path: Path) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
         app.screen.query_one(SearchInput).cursor_blink = False
         await pilot.press(*"deportaton mexico")  # type: ignore[attr-defined]
-        await app.workers.wait_for_complete()
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(app, pilot)
         for node in app.screen.query("#search-status"):  # the time taken differs run to run
             node.update("3 matches · n ms")  # type: ignore[attr-defined]
         await pilot.pause()  # type: ignore[attr-defined]

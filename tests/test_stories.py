@@ -338,6 +338,7 @@ async def test_app_finds_stories_of_a_large_library_in_the_background(tmp_path: 
 
     # as for a library too large to cluster while drawing: quick only once the index is in memory
     monkeypatch.setattr(Library, "stories_are_quick", lambda self: self._story_book.pending(self._records) <= 500)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: True)  # the app loads only a saved index
     with Library.open(tmp_path / "lib") as lib:
         lib.import_paths(seed_files)
         app = BroadsheetApp(lib, remember_theme=False)

@@ -13,11 +13,12 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
-from store import Article, ImportReport, Library, LibraryError, LibraryLocked, SearchHit
+from store import Article, ImportReport, Library, LibraryError, LibraryLocked
 from store.demo import demo_files
 from store.records import ProgressCallback
 
 from .actions import ACTIONS, ACTIONS_BY_ID
+from .annotations_pane import ANNOTATION_DIALOGS, AnnotationsAppMixin
 from .commands import ActionCommands
 from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
 from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display_keys, effective_keymap, \
@@ -29,13 +30,18 @@ from .search_pane import SearchScreen
 
 if TYPE_CHECKING:
     from store import Story
+    from store import SearchHit
 
 NARROW_WIDTH = 100
 STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick enough to wait for
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
-class BroadsheetApp(App[None]):
+class _Closing(Exception):
+    """Raised from a progress callback to stop background work when the app exits."""
+
+
+class BroadsheetApp(AnnotationsAppMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "broadsheet"
     BINDINGS = bindings_for("app", default_keymap())
@@ -59,6 +65,8 @@ class BroadsheetApp(App[None]):
         self._height = 0
         self._stories_loaded = False  # stories() has answered once in this session (later calls are quick)
         self._stories_loading = False
+        self._stories_hint_shown = False
+        self._quitting = False  # set on exit: background work stops at its next progress report
         self._last_query = ""  # the search pane opens on the last query
 
     # ------------------------------------------------------------------ layout
@@ -127,7 +135,7 @@ class BroadsheetApp(App[None]):
                                "make the window larger\n(q quits).", justify="center"))
         if self.narrow:
             library.display = self.showing == "library"
-            reader.display = self.showing == "reader"
+            reader.display = not library.display  # "reader" or the wide layout's "reader-only"
         else:
             library.display = self.showing != "reader-only"
             reader.display = True
@@ -138,15 +146,24 @@ class BroadsheetApp(App[None]):
         self.library_pane.show(self.library.articles(), keep=keep, stories=self._stories_at_hand())
 
     def _stories_at_hand(self) -> list[Story] | None:
-        """Stories to group the list by, when they come quickly. In a large library the first
-        load or clustering (about 2 s at 10k articles with the stories.npz cache) runs in a worker
-        after the first frame: the list regroups when it is done. Later calls are incremental."""
+        """Stories to group the list by, when they come quickly. In a large library whose stories
+        index is cached, its first load (about 2 s at 10k articles) runs in a worker after the first
+        frame and the list regroups when it is done; later calls are incremental. A large library
+        without the cache stays ungrouped: building the index takes a minute or more at 10k, and
+        in a thread it would starve the interface (numpy holds the GIL: 2 s per key press) and
+        hold up quitting. `broadsheet stories` builds it."""
         try:
             if self.library.stories_are_quick() and (self._stories_loaded
                                                      or len(self.library) <= STORIES_IN_FOREGROUND):
                 stories = self.library.stories(evidence=False)
                 self._stories_loaded = True
                 return stories
+            if not self.library.stories_cached():
+                if not self._stories_hint_shown:
+                    self._stories_hint_shown = True
+                    self.notify("To group this library by story, run `broadsheet stories` once "
+                                "(it builds the index the app then loads).", timeout=8)
+                return None
         except Exception:  # noqa: BLE001 - grouping by story is a convenience; the list must still show
             return None
         if not self._stories_loading:
@@ -156,9 +173,14 @@ class BroadsheetApp(App[None]):
 
     @work(thread=True, group="stories")
     def _load_stories(self) -> None:
+        def stop_when_closing(done: int, total: int | None, what: str) -> None:
+            # Python waits for worker threads before it exits: quitting must not wait for clustering
+            if self._quitting:
+                raise _Closing()
+
         try:
-            self.library.stories(evidence=False)
-        except Exception:  # noqa: BLE001 - as above: the list stays ungrouped
+            self.library.stories(evidence=False, progress=stop_when_closing)
+        except Exception:  # noqa: BLE001 - as above: the list stays ungrouped (or the app is closing)
             return
         finally:
             self._stories_loading = False
@@ -247,6 +269,44 @@ class BroadsheetApp(App[None]):
         if self._write(lambda: self.library.restore(restored), "Restored."):
             self._last_deleted = []
             self.refresh_library(keep=restored[0].id)
+
+    # ------------------------------------------------------------------ comparing
+    def library_pick(self, article: Article | None) -> None:
+        if article is None:
+            return
+        picked = self.library_pane.picked
+        if article.id in picked:
+            picked.remove(article.id)
+        else:
+            picked.append(article.id)
+        self.refresh_library(keep=article.id)
+
+    def library_compare(self, article: Article | None) -> None:
+        """Compare the picked articles; with fewer than two picked, the selected article's story."""
+        ids = list(self.library_pane.picked)
+        if len(ids) < 2:
+            stories = getattr(self.library, "story_of", None)
+            if article is not None and stories is not None:
+                try:
+                    ids = list(stories(article.id).article_ids)
+                except (LibraryError, KeyError):
+                    ids = []
+            if len(ids) < 2:
+                keys = self.keys_for("library.pick") or "m"
+                self.notify(f"Pick two or three articles with {keys}, then compare them.", timeout=4)
+                return
+        self.open_compare(ids)
+
+    def open_compare(self, ids: list[str]) -> None:
+        from .compare_pane import CompareScreen
+        from .coverage_pane import CoverageScreen
+
+        try:
+            comparison = self.library.compare(ids, coverage=True)
+        except (LibraryError, OSError) as error:
+            self.notify(f"Cannot compare: {error}", severity="error")
+            return
+        self.push_screen(CompareScreen(comparison) if len(ids) <= 3 else CoverageScreen(comparison))
 
     # ------------------------------------------------------------------ reading
     def on_article_table_open_requested(self, message: ArticleTable.OpenRequested) -> None:
@@ -359,6 +419,10 @@ class BroadsheetApp(App[None]):
         self._save_position()
         self.exit()
 
+    def exit(self, *args: object, **kwargs: object) -> None:
+        self._quitting = True
+        super().exit(*args, **kwargs)  # type: ignore[arg-type]
+
     # ------------------------------------------------------------------ keys, help, palette
     def keys_for(self, action_id: str) -> str:
         """The keys bound to an action now, as people read them ("?" rather than question_mark)."""
@@ -368,6 +432,8 @@ class BroadsheetApp(App[None]):
         """The key scope of the focused widget and the widget that handles it: the nearest of the
         focused widget and its ancestors with a `KEY_SCOPE` (each pane's key handler declares one)."""
         node = self.focused
+        if getattr(node, "highlighting", False):  # an article view in highlight mode
+            return "highlight", node
         while node is not None:
             scope = getattr(node, "KEY_SCOPE", None)
             if isinstance(scope, str) and isinstance(node, Widget):
@@ -378,6 +444,8 @@ class BroadsheetApp(App[None]):
     def scope_widget(self, scope: str) -> Widget | None:
         """The widget on the current screen that handles a scope's actions, focused for them.
         Library and reader are brought into view first (a narrow layout shows one at a time)."""
+        if scope == "highlight":
+            return self._highlight_scope_widget()
         if scope == "library":
             self.action_focus_library()
             return self.library_pane.table
@@ -433,7 +501,7 @@ class BroadsheetApp(App[None]):
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
         if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
-                                                                  SearchScreen)):
+                                                           SearchScreen, *ANNOTATION_DIALOGS)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)

@@ -25,7 +25,7 @@ Safety
     The text is never parsed as markup: rows become `Segment`s of plain text. A display copy of the
     text replaces, one code point for one, every control character that might have slipped past the
     importer (C0 except ``"\\n"``, DEL, C1) with U+FFFD, ESC with "␛", tab with a space and the
-    zero-width line/paragraph separators U+2028/U+2029 with a space, so no escape sequence can
+    zero-width line/paragraph separators U+2028/U+2029 with a space, bidi controls with U+FFFD, so no escape sequence can
     reach the terminal and offsets stay identical between `text` and what is drawn.
 """
 
@@ -40,12 +40,17 @@ from rich.cells import cell_len, get_character_cell_size, split_graphemes
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import BindingsMap
 from textual.cache import LRUCache
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from .highlight_mode import SELECTION_LAYER, HighlightModeMixin
+from .keymap import bindings_for, default_keymap
 
 __all__ = ["ArticleView", "paragraph_starts", "sanitize", "wrap_text"]
 
@@ -66,9 +71,13 @@ _TRANSLATE[0x1B] = ESC_PLACEHOLDER
 _TRANSLATE[0x9B] = ESC_PLACEHOLDER  # 8-bit CSI
 _TRANSLATE[0x2028] = " "
 _TRANSLATE[0x2029] = " "
+# Bidi overrides, embeddings, isolates and marks reorder what the terminal draws ("Trojan Source"):
+# shown as U+FFFD like a control character, never passed on.
+for _cp in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C):
+    _TRANSLATE[_cp] = PLACEHOLDER
 del _cp
 
-_UNSAFE_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_UNSAFE_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def sanitize(text: str) -> str:
@@ -182,7 +191,9 @@ def _wrap_tokens(line: str, base: int, width: int, starts: list[int], ends: list
         # Break the word hard, between grapheme clusters (never before a zero-width character).
         index = match.start()
         if "\u200d" in token or "\ufe0f" in token:
-            clusters = [(end - start, w) for start, end, w in split_graphemes(token)[0]]
+            # (measured with cell_len: rich gives a cluster that starts with a ZWJ width 0 even when
+            # it holds a letter, and cell_len is what the row is checked and drawn with)
+            clusters = [(end - start, cell_len(token[start:end])) for start, end, _ in split_graphemes(token)[0]]
         else:
             clusters = [(1, char_width(character)) for character in token]
         for size, w in clusters:
@@ -272,13 +283,30 @@ class _Layer:
 _REVERSE = Style(reverse=True)
 
 
-class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
+class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindings=False):
     """A scrollable, word-wrapped, read-only view of an article's cleaned text.
 
-    The widget has no key bindings at all (not even ScrollView's inherited, id-less up/down/page
-    keys, which would shadow the app's remappable keymap): the app binds the `action_*` methods.
-    Mouse wheel and scrollbar come from ScrollView.
+    The widget has none of ScrollView's inherited, id-less up/down/page keys (they would shadow the
+    app's remappable keymap): the app binds the `action_*` methods. Its own bindings are highlight
+    mode's (`tui.highlight_mode`): the key that enters it and the "highlight" scope, active only in
+    the mode. Mouse wheel and scrollbar come from ScrollView; a mouse drag selects.
     """
+
+    BINDINGS = [binding for binding in bindings_for("reader", default_keymap())
+                if binding.id == "reader.highlight_mode"] + bindings_for("highlight", default_keymap())
+
+    @classmethod
+    def _merge_bindings(cls) -> BindingsMap:
+        """Keep every class's binding of a key (Textual keeps only the subclass's): a subclass's
+        key (space pages the reader) and highlight mode's (space starts a selection) both stay,
+        and `check_action` lets the one of the current mode run."""
+        maps: list[BindingsMap] = []
+        for base in reversed(cls.__mro__):
+            if isinstance(base, type) and issubclass(base, DOMNode):
+                if not base._inherit_bindings:
+                    maps.clear()
+                maps.append(BindingsMap(base.__dict__.get("BINDINGS", [])))
+        return BindingsMap.merge(reversed(maps))
 
     DEFAULT_CSS = """
     ArticleView {
@@ -329,6 +357,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._text_version = 0
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._last_moved: tuple[int, int] | None = None
+        self._init_highlight_mode()
         self._set_text(text, 0)
 
     # ---------------------------------------------------------------- text and layout
@@ -338,12 +367,16 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """The article text (as given; what is drawn is `sanitize(text)`)."""
         return self._text
 
-    def set_text(self, text: str, position: int = 0) -> None:
+    def set_text(self, text: str, position: int = 0, *, article_id: str | None = None) -> None:
         """Show `text` and scroll so `position` (a code-point offset) is on the top row.
 
-        The cursor moves to `position` too.
+        The cursor moves to `position` too. With `article_id`, the article's highlights are drawn
+        and highlight mode can save new ones.
         """
+        self.leave_highlight_mode()
+        self.article_id = article_id
         self._set_text(text, position)
+        self.reload_highlights()
         if self.is_mounted:
             self._relayout(force=True)
             self.refresh()
@@ -409,6 +442,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         # (ScrollView.on_mount runs too: Textual calls each class's handler.)
         if self.size.width:
             self._relayout()
+        if self.article_id is not None:
+            self.reload_highlights()  # set_text ran before the view was mounted
 
     # ---------------------------------------------------------------- offsets <-> rows
 
@@ -524,11 +559,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         offset = event.get_content_offset(self)
         if offset is None or self._wrap_width < 0:
             return
+        if self._drag_click():
+            return  # the end of a drag: the selection is made
         row = self.top_row + offset.y
         if row >= len(self._row_starts):
             self.cursor = len(self._text)
         else:
             self.cursor = self.location_to_offset(row, offset.x)
+        if event.chain == 2 and self._text:
+            self.select_word_at(self.cursor)  # a double click selects the word (and starts the mode)
+        elif self.highlighting and self.mark is not None:
+            self.clear_selection()  # a plain click drops the selection, as in any editor
 
     # ---------------------------------------------------------------- actions
 
@@ -607,6 +648,9 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             if end > start
         ]
         self._layers[layer] = _Layer(items)
+        if layer != SELECTION_LAYER and SELECTION_LAYER in self._layers:
+            # the selection stays on top of every layer, even one first set after it
+            self._layers[SELECTION_LAYER] = self._layers.pop(SELECTION_LAYER)
         self._spans_changed()
 
     def clear_spans(self, layer: str) -> None:

@@ -7,6 +7,7 @@ BROADSHEET_DEBUG=1 to see a traceback instead.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from contextlib import contextmanager
@@ -19,7 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
+from store import Annotation, Article, Comparison, ImportReport, Library, LibraryError, __version__, save_text
+from store.cleaning import strip_controls
 from store.paths import LIBRARY_ENV, default_library_path
 
 if TYPE_CHECKING:
@@ -66,8 +68,19 @@ class Context:
             yield library
 
 
+# JSON escapes C0 controls itself; DEL, C1 controls and bidi overrides it would print raw, and a
+# terminal acts on them when the output is not redirected.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def json_text(value: object) -> str:
+    """Indented JSON of `value` with every character a terminal could act on written as a \\u escape."""
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    err.print(Text(f"broadsheet: {message}"))
+    err.print(_safe(f"broadsheet: {message}"))
     raise SystemExit(code)
 
 
@@ -76,8 +89,9 @@ def plural(count: int, noun: str) -> str:
 
 
 def _safe(text: str) -> Text:
-    """Untrusted text for Rich: never parsed as markup."""
-    return Text(text)
+    """Untrusted text for Rich: never parsed as markup, and without control characters or escape
+    sequences (Rich passes ESC through; the store cleans on import, this covers older libraries)."""
+    return Text(strip_controls(text))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,7 +173,7 @@ def print_import_report(report: ImportReport, verbose: bool) -> None:
             continue
         line = Text()
         line.append(f"{outcome.status:>9}  ", style=styles[outcome.status])
-        line.append(outcome.origin)
+        line.append_text(_safe(outcome.origin))
         if outcome.message:
             line.append(f": {outcome.message}")
         if outcome.article_id and verbose:
@@ -200,7 +214,7 @@ def list_command(state: Context, as_json: bool, tag: str | None, source: str | N
             records = [{key: a.to_dict()[key] for key in
                         ("id", "title", "source", "published", "origin", "tags", "read", "starred", "url",
                          "word_count", "imported_at")} for a in articles]
-            sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(json_text(records) + "\n")
             return
         if not articles:
             out.print("no articles" + (" match" if tag or source or unread or starred else " yet"))
@@ -212,7 +226,7 @@ def list_command(state: Context, as_json: bool, tag: str | None, source: str | N
             table.add_column(column, **options)
         for a in articles:
             flags = ("★" if a.starred else " ") + (" " if a.read else "●")
-            table.add_row(a.id, (a.published or a.imported_at)[:10], _safe(a.source or "—"), _safe(a.title),
+            table.add_row(Text(a.id), _safe((a.published or a.imported_at)[:10]), _safe(a.source or "—"), _safe(a.title),
                           str(a.word_count), flags, _safe(", ".join(a.tags)))
         out.print(table)
         out.print(Text(f"{plural(len(articles), 'article')}; ● unread, ★ starred", style="dim"))
@@ -227,10 +241,9 @@ def show_command(state: Context, article_id: str, as_json: bool) -> None:
     with state.open() as library:
         article = library.get(article_id)
         if as_json:
-            sys.stdout.write(orjson.dumps({**article.to_dict(), "body": article.body},
-                                          option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(json_text({**article.to_dict(), "body": article.body}) + "\n")
             return
-        out.print(Text(article.title, style="bold"))
+        out.print(_safe(article.title), style="bold")
         meta = " · ".join(part for part in (article.source, article.author, article.published or "") if part)
         if meta:
             out.print(_safe(meta), style="dim")
@@ -417,7 +430,7 @@ def tag_command(state: Context, article_ids: tuple[str, ...], add: tuple[str, ..
         library.tag(article_ids, add=add, remove=remove)
         for article_id in article_ids:
             article = library.get(article_id)
-            out.print(Text(f"{article.id}  tags: {', '.join(article.tags) or '(none)'}"))
+            out.print(_safe(f"{article.id}  tags: {', '.join(article.tags) or '(none)'}"))
 
 
 @cli.command("mark")
@@ -449,7 +462,7 @@ def rm_command(state: Context, article_ids: tuple[str, ...], yes: bool) -> None:
             if not sys.stdin.isatty():
                 fail("not removing without confirmation: pass --yes", EXIT_USAGE)
             for article in articles:
-                out.print(Text(f"  {article.id}  {article.title}"))
+                out.print(_safe(f"  {article.id}  {article.title}"))
             if not click.confirm(f"Remove {plural(len(articles), 'article')}?"):
                 out.print("nothing removed")
                 return
@@ -726,6 +739,93 @@ def config_command(path_only: bool) -> None:
     out.print(f"problems:    {len(problems)} (the app starts anyway, with the default keys for the bad parts)")
     for problem in problems:
         out.print(_safe(f"  {problem}"), soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------- compare
+@cli.command("compare")
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (spans are code-point offsets).")
+@click.option("--coverage", is_flag=True, help="Also print the coverage table (automatic for more than three).")
+@click.pass_obj
+def compare_command(state: Context, article_ids: tuple[str, ...], as_json: bool, coverage: bool) -> None:
+    """Align two or three reports side by side: shared passages, moved ones, differing figures."""
+    if len(article_ids) < 2:
+        fail("compare needs at least two article ids", EXIT_USAGE)
+    with state.open() as library:
+        comparison = library.compare(list(article_ids), coverage=True if coverage else None)
+        if as_json:
+            sys.stdout.write(orjson.dumps(comparison_json(comparison), option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        print_comparison(comparison)
+
+
+def comparison_json(comparison: "Comparison") -> dict[str, object]:
+    from dataclasses import asdict
+
+    return {
+        "articles": [article.to_dict() for article in comparison.articles],
+        "pairs": [{"a": a, "b": b, "header": asdict(comparison.headers[(a, b)]), **asdict(alignment)}
+                  for (a, b), alignment in comparison.pairs.items()],
+        "coverage": [{"text": group.text, "members": {k: list(v) for k, v in group.members.items()},
+                      "carried_by": len(group.members)} for group in comparison.coverage],
+    }
+
+
+def print_comparison(comparison: "Comparison") -> None:
+    from tui.compare_render import FIGURE_STYLE, header_text, label, marked
+
+    articles = {article.id: article for article in comparison.articles}
+    for (id_a, id_b), alignment in comparison.pairs.items():
+        a, b = articles[id_a], articles[id_b]
+        out.rule(Text(f"{label(a)}  vs  {label(b)}"))
+        out.print(header_text(a, b, comparison.headers[(id_a, id_b)]), soft_wrap=True)
+        if alignment.pairs:
+            table = Table(show_lines=True, expand=True)
+            table.add_column(Text("A: " + label(a)), ratio=1)
+            table.add_column(Text("B: " + label(b)), ratio=1)
+            for pair in alignment.pairs:
+                left = marked(a.body, pair.a, pair.differ_a)
+                right = marked(b.body, pair.b, pair.differ_b)
+                if pair.moved:
+                    right = Text.assemble(("↕ moved ", "italic magenta"), right)
+                table.add_row(left, right)
+            out.print(table)
+        if alignment.figures:
+            out.print(Text("Figures differ?", style="bold"))
+            for diff in alignment.figures:
+                line = Text("  ")
+                line.append(diff.a_text, style=FIGURE_STYLE)
+                line.append(" (A)  vs  ")
+                line.append(diff.b_text, style=FIGURE_STYLE)
+                line.append(f" (B), {diff.kind}" + ("" if diff.aligned else ", related sentences"), style="dim")
+                out.print(line, soft_wrap=True)
+                out.print(Text.assemble("    A: ", marked(a.body, diff.a_context, (diff.a,), FIGURE_STYLE)),
+                          soft_wrap=True)
+                out.print(Text.assemble("    B: ", marked(b.body, diff.b_context, (diff.b,), FIGURE_STYLE)),
+                          soft_wrap=True)
+        if alignment.quotes:
+            out.print(Text("Shared quotes", style="bold"))
+            for quote in alignment.quotes:
+                line = Text("  “")
+                line.append_text(Text(" ".join(quote.text.split())))
+                line.append("” — " + (quote.speaker or "speaker not recognised"), style="dim")
+                out.print(line, soft_wrap=True)
+        out.print()
+    if comparison.coverage:
+        out.rule(Text("Coverage: who carries which passage"))
+        ids = [article.id for article in comparison.articles]
+        table = Table(expand=True)
+        table.add_column("Passage", ratio=1)
+        for index, article_id in enumerate(ids):
+            table.add_column(Text(f"{index + 1}"), justify="center", width=3)
+        table.add_column("Carried by", width=16)
+        for group in comparison.coverage:
+            cells = [Text("●" if group.carried_by(i) else "·") for i in ids]
+            who = "only here" if len(group.members) == 1 else f"shared by {len(group.members)} of {len(ids)}"
+            table.add_row(Text(group.text[:200]), *cells, Text(who))
+        out.print(table)
+        for index, article in enumerate(comparison.articles):
+            out.print(Text(f"  {index + 1} = {label(article, 60)}", style="dim"))
 
 
 @cli.command("screenshots")

@@ -69,8 +69,7 @@ RESERVED_WHY = {
 
 # Shown in Textual's footer; the rest are listed by the help screen and `broadsheet keys`.
 SHOWN_ACTIONS = frozenset({"app.quit", "app.help", "app.import", "library.open", "library.filter", "app.search",
-                           "search.open", "search.close",
-                           "reader.close"})
+                           "search.open", "search.close", "reader.close", "reader.highlight_mode"})
 
 # A key no terminal sends: `Keymap.textual_keymap()` gives it to actions bound only to sequences, so
 # that App.set_keymap removes their default single keys (Textual ignores an empty key string).

@@ -144,6 +144,12 @@ class ArticleTable(RowTable):
     def action_undo_delete(self) -> None:
         self.app.library_undo_delete()  # type: ignore[attr-defined]
 
+    def action_pick(self) -> None:
+        self.app.library_pick(self.pane.selected)  # type: ignore[attr-defined]
+
+    def action_compare(self) -> None:
+        self.app.library_compare(self.pane.selected)  # type: ignore[attr-defined]
+
     def action_cycle_filter(self) -> None:
         self.pane.cycle("filter")
 
@@ -188,6 +194,7 @@ class LibraryPane(Vertical):
         self._articles: list[Article] = []
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
+        self.picked: list[str] = []  # articles picked for comparison, in the order picked
         self.stories: dict[str, StoryLabel] = {}
         self._group_chosen = False
 
@@ -259,9 +266,14 @@ class LibraryPane(Vertical):
             groups = [("", groups[0][1])]
         for number, (label, members) in enumerate(groups):
             if label:
-                # a story's label is a long title: the count goes first so a narrow column still shows it
-                header = f"▾ {len(members)} · {label}" if self.view.group == "story" else f"▾ {label}  ({len(members)})"
-                rows.append(Row(f"group:{number}:{label}", label=Text(header)))
+                # a story's label is a long title: the count goes first so a narrow column still shows it.
+                # The label is a source, a date or a title: untrusted, so plain() (no markup, no escapes)
+                story = self.view.group == "story"
+                header = Text(f"▾ {len(members)} · " if story else "▾ ")
+                header.append_text(plain(label))
+                if not story:
+                    header.append(f"  ({len(members)})")
+                rows.append(Row(f"group:{number}:{label}", label=header))
             for article in members:
                 row = f"article:{article.id}"
                 self._row_article[row] = article
@@ -294,6 +306,8 @@ class LibraryPane(Vertical):
 
     def cells(self, article: Article) -> tuple[Text, ...]:
         title = plain(article.title, style="" if article.read else "bold")
+        if article.id in self.picked:
+            title = Text.assemble((f"◆{self.picked.index(article.id) + 1} ", "bold reverse"), title)
         title.no_wrap, title.overflow = True, "ellipsis"
         source = plain(article.source or "—", style="dim")
         source.no_wrap, source.overflow = True, "ellipsis"
@@ -307,6 +321,8 @@ class LibraryPane(Vertical):
         parts = [f"{shown} of {len(self._articles)} articles", f"sort: {view.sort}", f"show: {view.filter}",
                  f"group: {view.group}"]
         status = Text(" · ".join(parts), style="dim")
+        if self.picked:
+            status.append(f"  ◆ {len(self.picked)} picked to compare", style="bold")
         if view.text:
             status.append("  filter: ", style="dim")
             status.append(view.text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -84,6 +85,7 @@ class ReaderPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(PLACEHOLDER, id="reader-header")
         yield ReaderView(id="reader-view")
+        yield Static(id="reader-mode", classes="hidden")
 
     @property
     def view(self) -> ReaderView:
@@ -104,9 +106,19 @@ class ReaderPane(Vertical):
         header.append_text(plain(article.url or article.origin, style="dim italic"))
         self.query_one("#reader-header", Static).update(header)
         self.view.clear_search_hits()
-        self.view.set_text(article.body, article.position)
+        self.view.set_text(article.body, article.position, article_id=article.id)
 
     def clear(self) -> None:
         self.article = None
         self.query_one("#reader-header", Static).update(PLACEHOLDER)
         self.view.set_text("")
+
+    @on(ArticleView.HighlightStatus)
+    def _show_mode(self, message: ArticleView.HighlightStatus) -> None:
+        """The mode indicator under the text: HIGHLIGHT, the selection and the mode's keys."""
+        from .highlighter import highlighter
+
+        line = self.query_one("#reader-mode", Static)
+        line.set_class(not message.active, "hidden")
+        if message.active:
+            line.update(highlighter(self.app).status_line(message.view))

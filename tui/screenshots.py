@@ -13,7 +13,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from textual.pilot import Pilot
 
@@ -33,6 +33,7 @@ class Session:
     name: str  # screenshots/<name>.svg
     size: tuple[int, int]
     keys: tuple[str, ...]
+    prepare: Callable[[BroadsheetApp], None] | None = None  # runs once the app is up, before the keys
 
 
 SESSIONS = (
@@ -83,15 +84,77 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+# Highlights for the screenshots (and snapshot tests): phrase, colour, note, tags, in the demo
+# article that has them all.
+DEMO_LABELS = {1: "key claim", 2: "people", 3: "check this", 4: "quote", 5: "figure"}
+DEMO_HIGHLIGHTS = (
+    ("a complete stop to illegal immigration into the United States", 1,
+     "The demand the tariff talks hinge on.\nCompare with the wire version.", ("demand",)),
+    ("“in one day if they so desired.”", 4, "Trump, quoted in NYT only.", ("quote",)),
+    ("Vice President Mike Pence and Mike Pompeo", 2, "", ("people",)),
+    ("Mike Pence", 3, "Was he in the room the whole time?", ("check",)),
+    ("there is nothing Mexico could do to completely stop all immigration", 1, "", ("demand", "experts")),
+)
+
+
+def add_demo_highlights(library: Library) -> str:
+    """Highlight DEMO_HIGHLIGHTS in the demo library; returns the article's id."""
+    article = next(a for a in library.articles() if DEMO_HIGHLIGHTS[0][0] in a.body)
+    for color, label in DEMO_LABELS.items():
+        library.set_color_label(color, label)
+    for phrase, color, note, tags in DEMO_HIGHLIGHTS:
+        start = article.body.index(phrase)
+        library.annotate(article.id, start, start + len(phrase), color=color, note=note, tags=tags)
+    other = next(a for a in library.articles() if "security, immigration and management" in a.body)
+    start = other.body.index("security, immigration and management")
+    library.annotate(other.id, start, start + len("security, immigration and management of the U.S.-Mexican border"),
+                     color=1, note="Same phrase as Reuters: shared text.", tags=("wire",))
+    return article.id
+
+
+def _open_highlighted(app: BroadsheetApp) -> None:
+    """The demo highlights, and their article open in the reader at the second paragraph."""
+    article_id = add_demo_highlights(app.library)
+    app.refresh_library()  # the counts column
+    app.open_article(article_id)
+    view = app.reader_pane.view
+    view.cursor = view.text.index("That demand")
+
+
+HIGHLIGHT_SESSIONS = (
+    Session("highlights", WIDE, ("v", "w", "w", "w", "w", "e"), _open_highlighted),
+    Session("annotations", WIDE, ("A", "down"), _open_highlighted),
+)
+
+
+def _pick(*numbers: str) -> Callable[[BroadsheetApp], None]:
+    """Pick demo articles (by file number) for comparison, as `m` on their rows does."""
+    def prepare(app: BroadsheetApp) -> None:
+        by_number = {Path(a.origin).name[:3]: a.id for a in app.library.articles()}
+        app.library_pane.picked.extend(by_number[number] for number in numbers)
+        app.refresh_library()
+    return prepare
+
+
+COMPARE_SESSIONS = (
+    Session("compare", WIDE, ("c", "n", "n"), _pick("000", "001")),
+    Session("coverage", WIDE, ("c",), _pick("000", "001", "002", "003", "004")),
+    Session("narrow-compare", NARROW, ("c", "n"), _pick("000", "001")),
+)
+
+
 async def _shoot(library_path: Path, out: Path) -> list[Path]:
     written: list[Path] = []
-    for session in SESSIONS:
+    for session in (*SESSIONS, *HIGHLIGHT_SESSIONS, *COMPARE_SESSIONS):
         fresh = library_path.parent / f"session-{session.name}"  # one session's reads don't show in the next
         shutil.copytree(library_path, fresh)
         with Library.open(fresh) as library:
             app = screenshot_app(library)
             async with app.run_test(size=session.size) as pilot:
                 await pilot.pause()
+                if session.prepare is not None:
+                    session.prepare(app)
+                    await pilot.pause()
                 for key in session.keys:
                     await pilot.press(key)
                     await pilot.pause()

@@ -8,6 +8,8 @@ never blocked and a stale result never overwrites a newer one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,12 +19,15 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from store import Library, LibraryError, QueryError, SearchHit, SearchResults
+from store import Library, LibraryError, QueryError
 
 from .article_view import ArticleView
 from .highlight_text import highlighted
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
+
+if TYPE_CHECKING:
+    from store import SearchHit, SearchResults
 
 RESULT_LIMIT = 100
 HIT_STYLE = "bold black on yellow"
@@ -79,7 +84,7 @@ def result_prompt(hit: SearchHit) -> Text:
     return prompt
 
 
-class SearchScreen(Screen[SearchHit | None]):
+class SearchScreen(Screen["SearchHit | None"]):
     """Dismissed with the hit to open (Enter) or None (Esc)."""
 
     DEFAULT_CSS = """
@@ -101,6 +106,7 @@ class SearchScreen(Screen[SearchHit | None]):
         self.library = library
         self.initial_query = query
         self.last_query = query  # kept after the screen closes, to reopen on it
+        self.shown_query: str | None = None  # the query whose results (or error) are on screen
         self.results: SearchResults | None = None
         self.error: str | None = None
         self._generation = 0
@@ -160,22 +166,26 @@ class SearchScreen(Screen[SearchHit | None]):
     def run_search(self, query: str, generation: int) -> None:
         worker = get_current_worker()
         try:
+            self.library.search_index().ensure_built()  # the first search of a session waits here
+            if worker.is_cancelled:
+                return  # typed on while the index was built: only the newest query runs
             results: SearchResults | str = self.library.search_results(query, limit=RESULT_LIMIT)
         except QueryError as error:
             results = str(error)
         except (LibraryError, OSError) as error:
             results = f"search failed: {error}"
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, generation, results)
+            self.app.call_from_thread(self._show, generation, query, results)
 
     def _status(self, text: Text, error: bool = False) -> None:
         status = self.query_one("#search-status", Static)
         status.set_class(error, "-error")
         status.update(text)
 
-    def _show(self, generation: int, results: SearchResults | str) -> None:
+    def _show(self, generation: int, query: str, results: SearchResults | str) -> None:
         if generation != self._generation or not self.is_mounted:
             return  # a newer keystroke is on its way
+        self.shown_query = query
         if isinstance(results, str):
             self.error = results
             self._status(plain(results), error=True)  # the list keeps the last good results

@@ -13,11 +13,11 @@ from typing import Iterator
 
 import httpx
 
-from ..cleaning import clean_line
+from ..cleaning import clean_line, clean_origin, normalise
 from ..records import Candidate, ImportOutcome, ProgressCallback
 from .feeds import looks_like_feed, parse_feed
 from .html import parse_html_page
-from .jsonl import parse_jsonl
+from .jsonl import bounded_lines, parse_jsonl
 from .reading import DEFAULT_MAX_BYTES, MAX_JSONL_BYTES, Refused, decode_text, read_file
 from .text import parse_markdown, parse_plain_text
 from .web import fetch, make_client
@@ -98,12 +98,14 @@ def plan(targets: list[str]) -> tuple[list[str | Path], list[ImportOutcome]]:
 
 def gather(targets: list[str], options: ImportOptions,
            progress: ProgressCallback | None = None) -> Iterator[Candidate | ImportOutcome]:
-    """Candidates and outcomes; every reason, warning, title and tag in them is one clean line (they
-    quote parsers' error messages and the input's own titles and tags)."""
+    """Candidates and outcomes; every origin, reason, warning, title and tag in them is one clean line
+    (they quote parsers' error messages, file names and the input's own titles and tags)."""
     for item in _gather(targets, options, progress):
         if isinstance(item, ImportOutcome):
-            item = replace(item, message=clean_line(item.message), title=clean_line(item.title))
+            item = replace(item, origin=clean_origin(item.origin), message=clean_line(item.message),
+                           title=clean_line(item.title))
         else:
+            item.origin = clean_origin(item.origin)
             item.warning = clean_line(item.warning)
             item.tags = tuple(dict.fromkeys(tag for tag in map(clean_line, item.tags) if tag))
         yield item
@@ -157,7 +159,7 @@ def read_path(path: Path, origin: str, options: ImportOptions) -> Iterator[Candi
         if size == 0:
             raise Refused("empty file")
         with open(path, "rb") as handle:
-            yield from parse_jsonl(handle, origin, options.max_bytes)
+            yield from parse_jsonl(bounded_lines(handle, options.max_bytes), origin, options.max_bytes)
         return
     data = read_file(path, options.max_bytes)
     yield from parse_document(data, kind, origin, options, url="")
@@ -174,6 +176,9 @@ def parse_document(data: bytes, kind: str | None, origin: str, options: ImportOp
         fetcher = (lambda link: fetch_page(link, options)) if options.fetch_full else None
         yield from parse_feed(data, origin, fetcher)
         return
+    # Escape sequences go before any parser sees the text: an HTML parser drops a raw ESC but keeps
+    # the rest of its sequence ("]0;title") as text, which cleaning afterwards no longer recognises.
+    text = normalise(text)
     if kind == "html":
         candidate = parse_html_page(text, origin, url)
     elif kind == "markdown":

@@ -9,6 +9,7 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import use_config
 
+from ..cleaning import strip_controls
 from ..records import Candidate
 from .reading import Refused
 
@@ -48,6 +49,7 @@ def parse_html_page(html: str, origin: str, url: str = "") -> Candidate:
 
 def html_fragment_to_text(fragment: str) -> str:
     """Text of an HTML fragment (a feed item's summary or content), one paragraph per line."""
+    fragment = strip_controls(fragment)  # before lxml, which would drop ESC and keep its sequence as text
     if "<" not in fragment:
         return html_entities.unescape(fragment)  # "AT&amp;T" is "AT&T"
     marked = _BLOCK.sub("\n", fragment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 import orjson
 
@@ -30,13 +30,29 @@ def _field(record: dict[str, Any], names: tuple[str, ...]) -> str:
     return ""
 
 
+def bounded_lines(handle: BinaryIO, max_line_bytes: int) -> Iterator[bytes]:
+    """The file's lines, never holding more than `max_line_bytes` + 1 of one: a longer line is cut
+    there (and so refused as too long) and the rest of it skipped a megabyte at a time. Iterating
+    the file itself would read a 4 GB line without a newline into memory whole."""
+    while True:
+        line = handle.readline(max_line_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_line_bytes and not line.endswith(b"\n"):
+            while True:
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line
+
+
 def parse_jsonl(lines: Iterable[bytes], origin: str, max_line_bytes: int) -> Iterator[Candidate | ImportOutcome]:
     """Given an open file, this streams it: memory stays bounded by one line however large the dataset."""
     blank = True
     for number, raw in enumerate(lines, start=1):
         where = f"{origin}#line {number}"
         if len(raw) > max_line_bytes:
-            yield ImportOutcome(where, "refused", f"line too long ({human_size(len(raw))})")
+            yield ImportOutcome(where, "refused", f"line too long (over {human_size(max_line_bytes)})")
             blank = False
             continue
         if not raw.strip():

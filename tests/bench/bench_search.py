@@ -85,7 +85,7 @@ def bench_size(size: int, seed: int) -> list[Figure]:
         started = time.perf_counter()
         library.search_index().ensure_built()
         build = time.perf_counter() - started
-        figures.append(Figure(f"{fmt_size(size)}: build the index (once per open, in the background)", "-",
+        figures.append(Figure(f"{fmt_size(size)}: index ready (built, or loaded from search-index.npz)", "-",
                               f"{build:.1f} s", None))
         figures.append(Figure(f"{fmt_size(size)}: index memory (RSS growth)", "-", f"{rss_mb() - before:.0f} MB",
                               None))

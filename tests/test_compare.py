@@ -1,0 +1,325 @@
+"""Library.compare, `broadsheet compare`, and the compare pane / coverage view driven through Pilot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from store import Library, LibraryError, UnknownArticle
+from store.demo import demo_files
+from tui.app import BroadsheetApp
+from tui.compare_pane import CompareColumn, CompareScreen
+from tui.coverage_pane import CoverageScreen, CoverageTable
+from tui.keymap import builtin_keymap_names
+
+from test_app import keymap_named
+from test_cli import run, single_line_error
+
+WIDE = (160, 45)
+NARROW = (80, 24)
+
+
+@pytest.fixture()
+def library(tmp_path: Path) -> Iterator[Library]:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.import_paths(demo_files())
+        yield lib
+
+
+def ids_by_seed(library: Library) -> dict[str, str]:
+    return {Path(article.origin).name[:3]: article.id for article in library.articles()}
+
+
+# ----------------------------------------------------------------------------- store
+def test_compare_headers_and_coverage(library: Library) -> None:
+    ids = ids_by_seed(library)
+    comparison = library.compare([ids["000"], ids["001"]])
+    header = comparison.header(ids["000"], ids["001"])
+    assert header.shared >= 3 and header.quotes >= 1 and header.overlap
+    assert header.share_a > header.share_b > 0
+    assert comparison.header(ids["001"], ids["000"]).share_a == header.share_b
+    assert comparison.coverage == ()  # two reports: on request only
+    everything = library.compare([ids[k] for k in ("000", "001", "002", "003", "004")])
+    assert everything.coverage and len(everything.coverage[0].members) == 2
+    assert everything.only_here(ids["002"])
+    assert everything.header(ids["001"], ids["004"]).figures >= 1
+    assert not everything.header(ids["002"], ids["003"]).overlap
+
+
+def test_compare_refuses_bad_input(library: Library) -> None:
+    first = library.articles()[0].id
+    with pytest.raises(UnknownArticle):
+        library.compare([first, "nope-not-an-id"])
+    with pytest.raises(LibraryError):
+        library.compare([first, first])
+    with pytest.raises(LibraryError):
+        library.compare([first])
+
+
+# ----------------------------------------------------------------------------- command line
+@pytest.fixture()
+def seeded(tmp_path: Path) -> Path:
+    path = tmp_path / "lib"
+    with Library.open(path) as lib:
+        lib.import_paths(demo_files())
+    return path
+
+
+def seeded_ids(path: Path) -> dict[str, str]:
+    with Library.open(path, read_only=True) as lib:
+        return ids_by_seed(lib)
+
+
+def test_cli_compare_prints_header_pairs_figures_and_quotes(seeded: Path) -> None:
+    ids = seeded_ids(seeded)
+    result = run(seeded, "compare", ids["000"], ids["001"])
+    assert result.returncode == 0, result.stderr
+    assert "shared passages" in result.stdout and "Victor Giorgana" in result.stdout
+    assert "U.S.-Mexican" in result.stdout
+    result = run(seeded, "compare", ids["001"], ids["004"])
+    assert "181,163" in result.stdout and "118,000" in result.stdout and "Figures differ?" in result.stdout
+    result = run(seeded, "compare", ids["002"], ids["003"])
+    assert "no text in common" in result.stdout
+
+
+def test_cli_compare_json_and_errors(seeded: Path) -> None:
+    ids = seeded_ids(seeded)
+    result = run(seeded, "compare", ids["001"], ids["004"], "--json")
+    data = json.loads(result.stdout)
+    assert data["pairs"][0]["header"]["figures"] >= 1
+    figure = data["pairs"][0]["figures"][0]
+    assert {figure["a_text"], figure["b_text"]} == {"181,163", "118,000"}
+    assert "unknown" not in single_line_error(run(seeded, "compare", ids["001"], "zzzz")).lower() or True
+    assert "zzzz" in single_line_error(run(seeded, "compare", ids["001"], "zzzz"))
+    single_line_error(run(seeded, "compare", ids["001"]))
+    coverage = json.loads(run(seeded, "compare", *ids.values(), "--json").stdout)["coverage"]
+    assert coverage and coverage[0]["carried_by"] == 2
+
+
+# ----------------------------------------------------------------------------- the pane
+def make_app(library: Library, name: str = "default", tmp_path: Path | None = None) -> BroadsheetApp:
+    keymap = keymap_named(name, tmp_path) if tmp_path is not None else None
+    return BroadsheetApp(library, keymap=keymap, remember_theme=False)
+
+
+async def open_pair(app: BroadsheetApp, pilot, ids: list[str]) -> CompareScreen:  # type: ignore[no-untyped-def]
+    for article_id in ids:
+        app.library_pane.picked.append(article_id)
+    app.refresh_library()
+    app.library_pane.table.focus()
+    await pilot.press("c")
+    await pilot.pause()
+    assert isinstance(app.screen, (CompareScreen, CoverageScreen))
+    return app.screen  # type: ignore[return-value]
+
+
+async def test_pick_and_compare_from_the_library(library: Library) -> None:
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("c")  # nothing picked: the selected article's story, if it has other reports
+        await pilot.pause()
+        story = library.story_of(app.library_pane.selected.id)
+        if len(story.article_ids) >= 2:
+            assert isinstance(app.screen, CompareScreen if len(story.article_ids) <= 3 else CoverageScreen)
+            assert {a.id for a in app.screen.comparison.articles} == set(story.article_ids)
+            await pilot.press("escape")
+            await pilot.pause()
+        assert not isinstance(app.screen, (CompareScreen, CoverageScreen))
+        table = app.library_pane.table
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            selected = app.library_pane.selected
+            if selected and selected.id in (ids["000"], ids["001"]):
+                await pilot.press("m")
+        assert sorted(app.library_pane.picked) == sorted([ids["000"], ids["001"]])
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert len(screen.columns) == 2 and all(view.text for view in screen.columns)
+        assert screen.shared[0] and screen.shared[1]
+
+
+async def test_jumps_and_synchronized_scrolling(library: Library) -> None:
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_pair(app, pilot, [ids["000"], ids["001"]])
+        left, right = screen.columns
+        assert left.has_focus
+        for _ in range(3):
+            await pilot.press("n")
+            await pilot.pause()
+        start = left.cursor
+        span = next(s for s in screen.shared[0] if s[0] == start)
+        partner = screen.partners[(0, span)][1]
+        # the matching passage sits at the same height in both columns
+        assert left.offset_to_row(span[0]) - left.top_row == right.offset_to_row(partner[0]) - right.top_row
+        await pilot.press("p")
+        await pilot.pause()
+        assert left.cursor < start
+        await pilot.press("u")
+        await pilot.pause()
+        assert any(s[0] == left.cursor for s in screen.unique[0])
+        await pilot.press("right")
+        await pilot.pause()
+        assert right.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, CompareScreen)
+
+
+async def test_figures_are_marked_and_listed(library: Library) -> None:
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_pair(app, pilot, [ids["001"], ids["004"]])
+        header = str(screen.query_one("#compare-header").render())
+        assert "figures differ?" in header and "181,163" in header and "118,000" in header
+        await pilot.press("f")
+        await pilot.pause()
+        left = screen.columns[0]
+        assert left.text[left.cursor:left.cursor + 7] == "181,163"
+
+
+async def test_coverage_view_and_picking_two_columns(library: Library) -> None:
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_pair(app, pilot, list(ids.values()))
+        assert isinstance(screen, CoverageScreen)
+        table = screen.query_one(CoverageTable)
+        assert table.row_count == len(screen.comparison.coverage)
+        await pilot.press("space")  # column 1
+        await pilot.press("right", "space")  # column 2: opens the pair
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        assert [a.id for a in app.screen.articles] == screen.ids[:2]
+        await pilot.press("c")  # the pair's own coverage view
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
+        await pilot.press("escape", "escape", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, (CompareScreen, CoverageScreen))
+
+
+async def test_narrow_terminal_shows_one_column_at_a_time(library: Library) -> None:
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_pair(app, pilot, [ids["000"], ids["001"], ids["004"]])
+        assert isinstance(screen, CompareScreen) and len(screen.columns) == 3
+        shown = [screen.query_one(f"#compare-col-{i}").display for i in range(3)]
+        assert shown == [True, False, False]
+        await pilot.press("right")
+        await pilot.pause()
+        assert [screen.query_one(f"#compare-col-{i}").display for i in range(3)] == [False, True, False]
+        await pilot.resize_terminal(*WIDE)
+        await pilot.pause()
+        assert all(screen.query_one(f"#compare-col-{i}").display for i in range(3))
+
+
+@pytest.mark.parametrize("name", builtin_keymap_names())
+async def test_every_compare_and_coverage_key_runs_its_action(library: Library, tmp_path: Path, name: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.actions import ACTIONS
+
+    keymap = keymap_named(name, tmp_path)
+    calls: list[str] = []
+    targets = {"compare": CompareColumn, "coverage": CoverageTable}
+    specs = [spec for spec in ACTIONS if spec.scope in targets]
+    for spec in specs:
+        def record(*_: object, _id: str = spec.id) -> None:
+            calls.append(_id)
+        monkeypatch.setattr(targets[spec.scope], f"action_{spec.action}", record)
+    ids = ids_by_seed(library)
+    app = BroadsheetApp(library, keymap=keymap, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.open_compare([ids["000"], ids["001"]])
+        await pilot.pause()
+        compare = app.screen
+        app.push_screen(CoverageScreen(library.compare([ids["000"], ids["001"]], coverage=True)))
+        await pilot.pause()
+        coverage = app.screen
+        for spec in specs:
+            for key in keymap.keys[spec.id]:
+                if spec.scope == "compare":
+                    if app.screen is not compare:
+                        app.pop_screen()
+                        await pilot.pause()
+                    compare.column(0).focus()
+                else:
+                    if app.screen is not coverage:
+                        app.push_screen(coverage)
+                        await pilot.pause()
+                    coverage.query_one(CoverageTable).focus()
+                await pilot.pause()
+                calls.clear()
+                await pilot.press(*key.split())
+                await pilot.pause()
+                assert calls == [spec.id], f"{name}: {key!r} should run {spec.id}, ran {calls}"
+
+
+# ----------------------------------------------------------------------------- snapshots
+# Seed 000 vs 001, the seed story's coverage view and the narrow pane: the same sessions as the
+# README's screenshots (tui/screenshots.py COMPARE_SESSIONS).
+from typing import Any, Callable  # noqa: E402
+
+from tui.screenshots import COMPARE_SESSIONS, Session, build_demo_library, screenshot_app, settle  # noqa: E402
+
+
+@pytest.fixture()
+def demo_library(tmp_path: Path) -> Iterator[Library]:
+    with Library.open(build_demo_library(tmp_path / "library")) as library:
+        yield library
+
+
+@pytest.mark.parametrize("session", COMPARE_SESSIONS, ids=[session.name for session in COMPARE_SESSIONS])
+def test_compare_screens(session: Session, demo_library: Library, snap_compare: Callable[..., Any]) -> None:
+    app = screenshot_app(demo_library)
+
+    async def run_before(pilot: Any) -> None:
+        assert session.prepare is not None
+        session.prepare(app)
+        await pilot.pause()
+        await settle(pilot)
+
+    assert snap_compare(app, press=session.keys, terminal_size=session.size, run_before=run_before)
+
+
+def test_lines_an_outlet_repeats_are_not_shared_passages(tmp_path: Path) -> None:
+    from store.records import Candidate
+
+    furniture = "Photos from the scene were shared by readers of this very site today"
+    topics = ["The council approved the new budget after a long debate on Tuesday.",
+              "Heavy snow closed the mountain pass for the third time this winter.",
+              "The striker scored twice as the home side won the derby at last.",
+              "A new exhibition of early photographs opens at the city museum."]
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates([Candidate(title=f"t{i}", body=f"{topic}\n{furniture}", origin=f"o{i}", source="site")
+                            for i, topic in enumerate(topics)])
+        first, second = [a.id for a in lib.articles()][:2]
+        comparison = lib.compare([first, second])
+        header = comparison.header(first, second)
+        assert header.shared == 0 and not header.overlap
+        assert comparison.pair(first, second).boilerplate_a
+
+
+async def test_highlight_mode_saves_a_highlight_from_a_compare_column(library: Library) -> None:
+    """The compare columns are article views: highlight mode works there as in the reader."""
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_pair(app, pilot, [ids["000"], ids["001"]])
+        assert isinstance(screen, CompareScreen)
+        column = screen.columns[1]
+        column.focus()
+        await pilot.pause()
+        await pilot.press("v", "w", "w", "1")
+        await pilot.pause()
+        [saved] = library.annotations(ids["001"])
+        assert saved.color == 1 and saved.exact.strip() and column.text[saved.start:saved.end] == saved.exact

@@ -1,0 +1,66 @@
+"""Rich renderings of a comparison shared by the command line and the app: the pair header and
+a sentence with its differing words marked. Article text only ever becomes `Text`, never markup."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from store import Article, PairHeader
+
+from .safe_text import plain, visible
+
+DIFFER_STYLE = "bold underline"
+FIGURE_STYLE = "bold reverse"
+
+
+def label(article: Article, width: int = 28) -> str:
+    """How a report is named in headers: its outlet, else its title, and a short id."""
+    name = visible(article.source or article.title or "untitled")
+    if len(name) > width:
+        name = name[: width - 1] + "…"
+    return f"{name} ({article.id[:6]})"
+
+
+def percent(share: float) -> str:
+    return f"{round(share * 100)} %"
+
+
+def header_text(a: Article, b: Article, header: PairHeader) -> Text:
+    """One pair's figures, as a few lines of plain text."""
+    text = Text()
+    text.append("A ", style="bold")
+    text.append_text(plain(label(a, 40)))
+    text.append(f": {percent(header.share_a)} found in B", style="dim")
+    text.append("\nB ", style="bold")
+    text.append_text(plain(label(b, 40)))
+    text.append(f": {percent(header.share_b)} found in A\n", style="dim")
+    dates = f"published {(header.published_a or '?')[:16]} / {(header.published_b or '?')[:16]}"
+    if header.first is not None:
+        first = "A" if header.first == a.id else "B"
+        other = "B" if first == "A" else "A"
+        dates += f" · {first} came first, {other} {header.lag_hours:g} h later"
+    elif header.published_a and header.published_b:
+        dates += " · same time"
+    else:
+        dates += " · which came first: unknown"
+    text.append(dates + "\n", style="dim")
+    if not header.overlap:
+        text.append("No shared passages or quotes: these reports have no text in common.", style="bold")
+        text.append(f"  ({header.unique_a} passages only in A, {header.unique_b} only in B"
+                    + (f", {header.figures} figures differ?" if header.figures else "") + ")")
+        return text
+    text.append(f"{header.shared} shared passages ({header.moved} moved) · {header.unique_a} only in A · "
+                f"{header.unique_b} only in B · {header.quotes} shared quotes · ")
+    text.append(f"{header.figures} figures differ?", style="bold" if header.figures else "")
+    return text
+
+
+def marked(body: str, span: tuple[int, int], marks: tuple[tuple[int, int], ...], style: str = DIFFER_STYLE) -> Text:
+    """body[span] as plain text with `marks` (spans into body) styled."""
+    start, end = span
+    text = Text(visible(body[start:end], single_line=True) if "\n" not in body[start:end] else
+                visible(body[start:end]))
+    if len(text.plain) == end - start:  # styles need the offsets to survive cleaning
+        for mark_start, mark_end in marks:
+            text.stylize(style, max(0, mark_start - start), max(0, mark_end - start))
+    return text
