@@ -200,6 +200,7 @@ class StoryIndex:
         total = len(articles)
         self.terms = {}
         add = self.terms.setdefault
+        get = self.terms.get
         bodies_keys: list[np.ndarray] = []
         long_flags: list[np.ndarray] = []
         term_ids: list[np.ndarray] = []
@@ -220,7 +221,11 @@ class StoryIndex:
             seen_keys.update(key_list)
             text.add_terms(found, text.title_words(article.title))
             counter = Counter(found)
-            term_ids.append(np.array([add(t, len(self.terms)) for t in counter], dtype=np.int32))
+            # map() with dict.get runs at C speed; only the terms never seen before go through Python
+            ids = list(map(get, counter))
+            if None in ids:
+                ids = [add(t, len(self.terms)) if i is None else i for t, i in zip(counter, ids)]
+            term_ids.append(np.array(ids, dtype=np.int32))
             term_counts.append(np.array(list(counter.values()), dtype=np.float32))
             bodies_keys.append(keys)
             long_flags.append(long_enough)
