@@ -340,7 +340,6 @@ class SearchIndex:
 
     def _build_from_texts(self) -> None:
         records = list(self.library._records.items())   # one C-level copy: safe against a writer thread
-        bodies = self.library._bodies
         chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in FIELDS}
         lengths: list[int] = []
         pending: dict[str, tuple[list[int], list[int]]] = {name: ([], []) for name in FIELDS}
@@ -355,22 +354,12 @@ class SearchIndex:
                     docs.clear()
 
         for article_id, record in records:
-            try:
-                body = bodies.read(record["content_hash"])
-            except OSError:
-                body = ""
-            doc = len(self._docs)
-            self._docs.append(_Doc(article_id, _record_key(record), record["title"], record["source"],
-                                   _date_of(record), 0))
-            self._doc_of[article_id] = doc
-            for name, text in (("title", record["title"]), ("source", record["source"]), ("body", body)):
-                tokens = self._tokens(text)
+            doc, fields = self._new_doc(article_id, record)
+            for name, tokens in fields:
                 terms, docs = pending[name]
                 terms.extend(tokens)
                 docs.extend([doc] * len(tokens))
-                if name == "body":
-                    self._docs[doc].length = len(tokens)
-                    lengths.append(len(tokens))
+            lengths.append(self._docs[doc].length)
             if len(pending["body"][0]) > 2_000_000:
                 flush()
         flush()
@@ -392,27 +381,31 @@ class SearchIndex:
         self._dirty = True   # read state, tags
         self._notes_dirty = True
 
-    def _add_doc(self, article_id: str, record: dict[str, Any]) -> None:
+    def _new_doc(self, article_id: str, record: dict[str, Any]) -> tuple[int, list[tuple[str, list[int]]]]:
+        """Number one article as a document (the bulk build and an incremental add both start here)
+        and return the tokens of each of its fields."""
         try:
             body = self.library._bodies.read(record["content_hash"])
         except OSError:
-            body = ""
+            body = ""  # a body file gone missing: the article is still found by title and source
+        fields = [(name, self._tokens(text))
+                  for name, text in (("title", record["title"]), ("source", record["source"]), ("body", body))]
         doc = len(self._docs)
         self._docs.append(_Doc(article_id, _record_key(record), record["title"], record["source"],
-                               _date_of(record), 0))
+                               _date_of(record), len(fields[2][1])))
         self._doc_of[article_id] = doc
-        length = 0
-        for name, text in (("title", record["title"]), ("source", record["source"]), ("body", body)):
+        return doc, fields
+
+    def _add_doc(self, article_id: str, record: dict[str, Any]) -> None:
+        doc, fields = self._new_doc(article_id, record)
+        for name, tokens in fields:
             counts: dict[int, int] = {}
-            tokens = self._tokens(text)
             for token in tokens:
                 counts[token] = counts.get(token, 0) + 1
             delta = self._fields[name].delta
             for term, tf in counts.items():
                 delta.setdefault(term, []).append((doc, tf))
-            if name == "body":
-                length = len(tokens)
-        self._docs[doc].length = length
+        length = self._docs[doc].length
         self._source_groups = None
         self._alive = np.append(self._alive, True)
         self._lengths = np.append(self._lengths, np.float32(length))
