@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -164,3 +164,29 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/article.html"
+
+
+# ----------------------------------------------------------------- snapshots of the screenshot sessions
+@pytest.fixture()
+def demo_library(tmp_path: Path) -> Iterator[Library]:
+    """The demo library with fixed ids and dates (what `broadsheet screenshots` draws)."""
+    from tui.screenshots import build_demo_library
+
+    with Library.open(build_demo_library(tmp_path / "library")) as library:
+        yield library
+
+
+def session_snapshot(session: Any, library: Library, snap_compare: Callable[..., bool]) -> bool:
+    """A screenshot session (tui/screenshots.py) compared with its snapshot: the session's own
+    preparation (open a pair, make highlights), then its keys."""
+    from tui.screenshots import screenshot_app, settle
+
+    app = screenshot_app(library)
+
+    async def run_before(pilot: Any) -> None:
+        if session.prepare is not None:
+            session.prepare(app)
+            await pilot.pause()
+        await settle(pilot)
+
+    return snap_compare(app, press=session.keys, terminal_size=session.size, run_before=run_before)

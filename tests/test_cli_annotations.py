@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from test_annotations import files
+from test_cli import single_line_error
 from store import Candidate, Library
 from store.demo import demo_files
 
@@ -22,15 +23,6 @@ def run(library: Path, *args: str, stdin: str | bytes | None = None) -> subproce
     env.pop("BROADSHEET_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
                           env=env, input=stdin, timeout=60)
-
-
-def single_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("broadsheet: ")
-    return lines[0]
 
 
 @pytest.fixture()

@@ -269,26 +269,15 @@ async def test_every_compare_and_coverage_key_runs_its_action(library: Library, 
 # README's screenshots (tui/screenshots.py COMPARE_SESSIONS).
 from typing import Any, Callable  # noqa: E402
 
-from tui.screenshots import COMPARE_SESSIONS, Session, build_demo_library, screenshot_app, settle  # noqa: E402
+from tui.screenshots import COMPARE_SESSIONS, Session  # noqa: E402
 
-
-@pytest.fixture()
-def demo_library(tmp_path: Path) -> Iterator[Library]:
-    with Library.open(build_demo_library(tmp_path / "library")) as library:
-        yield library
+from conftest import session_snapshot  # noqa: E402
 
 
 @pytest.mark.parametrize("session", COMPARE_SESSIONS, ids=[session.name for session in COMPARE_SESSIONS])
 def test_compare_screens(session: Session, demo_library: Library, snap_compare: Callable[..., Any]) -> None:
-    app = screenshot_app(demo_library)
-
-    async def run_before(pilot: Any) -> None:
-        assert session.prepare is not None
-        session.prepare(app)
-        await pilot.pause()
-        await settle(pilot)
-
-    assert snap_compare(app, press=session.keys, terminal_size=session.size, run_before=run_before)
+    assert session.prepare is not None
+    assert session_snapshot(session, demo_library, snap_compare)
 
 
 def test_lines_an_outlet_repeats_are_not_shared_passages(tmp_path: Path) -> None:

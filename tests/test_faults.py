@@ -20,7 +20,7 @@ from typing import Any, Callable
 import filelock
 import pytest
 
-from store import Candidate, Library, ReadOnlyLibrary, StorageWriteError, atomic
+from store import Candidate, Library, ReadOnlyLibrary, atomic
 from store.demo import demo_files
 from test_durability import Child, ChildCommand, ChildReport, _OsProxy, _oserror, snapshot, temporaries
 from tui.app import BroadsheetApp

@@ -4,29 +4,17 @@ fixed ids and dates, so nothing in the pictures depends on where or when the tes
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
 from store import Library
-from tui.screenshots import HIGHLIGHT_SESSIONS, Session, build_demo_library, screenshot_app, settle
+from tui.screenshots import HIGHLIGHT_SESSIONS, Session
 
-
-@pytest.fixture()
-def demo_library(tmp_path: Path) -> Iterator[Library]:
-    with Library.open(build_demo_library(tmp_path / "library")) as library:
-        yield library
+from conftest import session_snapshot
 
 
 @pytest.mark.parametrize("session", HIGHLIGHT_SESSIONS, ids=[session.name for session in HIGHLIGHT_SESSIONS])
 def test_highlight_screens(session: Session, demo_library: Library, snap_compare: Callable[..., Any]) -> None:
-    app = screenshot_app(demo_library)
-
-    async def run_before(pilot: Any) -> None:
-        assert session.prepare is not None
-        session.prepare(app)
-        await pilot.pause()
-        await settle(pilot)
-
-    assert snap_compare(app, press=session.keys, terminal_size=session.size, run_before=run_before)
+    assert session.prepare is not None
+    assert session_snapshot(session, demo_library, snap_compare)

@@ -6,18 +6,14 @@ screenshots with `broadsheet screenshots`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
 from store import Library
 from tui.screenshots import COMPARE_SESSIONS, HIGHLIGHT_SESSIONS, SESSIONS, Session, build_demo_library, screenshot_app, settle
 
-
-@pytest.fixture()
-def demo_library(tmp_path: Path) -> Iterator[Library]:
-    with Library.open(build_demo_library(tmp_path / "library")) as library:
-        yield library
+from conftest import session_snapshot
 
 
 def test_the_demo_library_is_the_same_on_every_build(tmp_path: Path) -> None:
@@ -31,8 +27,7 @@ def test_the_demo_library_is_the_same_on_every_build(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("session", SESSIONS, ids=[session.name for session in SESSIONS])
 def test_main_screens(session: Session, demo_library: Library, snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(screenshot_app(demo_library), press=session.keys, terminal_size=session.size,
-                        run_before=settle)
+    assert session_snapshot(session, demo_library, snap_compare)
 
 
 def test_too_small_terminal(demo_library: Library, snap_compare: Callable[..., Any]) -> None:
