@@ -331,6 +331,14 @@ class Library:
         story_of() compute the evidence of their one story only."""
         return self._story_book.stories(self._story_infos(), evidence=evidence, progress=progress)
 
+    def save_stories_index(self, progress: ProgressCallback | None = None) -> int:
+        """Build (or bring up to date) the stories index and save it in stories.npz, even when
+        the library is open read-only: it is a cache derived from the articles, written
+        atomically, never one of the writer's records. `python -m store.story_builder` runs this
+        in a process of its own so the app stays responsive. Returns the number of stories;
+        OSError if the folder cannot be written."""
+        return self._story_book.save_index(self._story_infos(), progress)
+
     def story_of(self, article_id: str, *, evidence: bool = True) -> Story:
         """The story an article belongs to. Raises UnknownArticle for unknown ids."""
         resolved = self.resolve(article_id)

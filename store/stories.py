@@ -602,6 +602,17 @@ class StoryBook:
             return [self._evidence(story) for story in self._stories]
         return self._stories
 
+    def save_index(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> int:
+        """Bring the index in line with `articles` and write stories.npz, also for a read-only
+        opening: the file is a derived cache written atomically, so a builder process beside the
+        writer (tui's background build) cannot damage anything. Returns the number of stories."""
+        with self._lock:
+            if self.index is None:
+                self.index = StoryIndex.load(self.folder) or StoryIndex()
+            self.index.sync(articles, progress)
+            self.index.save(self.folder)
+            return len(self.index.groups)
+
     def _evidence(self, story: Story) -> Story:
         """The story with its links: exact cosines of its members and their shared text."""
         if len(story.article_ids) < 2 or self.index is None:

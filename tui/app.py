@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
+from textual.notifications import SeverityLevel
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
@@ -25,8 +26,9 @@ from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display
     load_config, load_theme, save_theme
 from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
-from .safe_text import plain
+from .safe_text import plain, visible
 from .search_pane import SearchScreen
+from .story_progress import BuildEvent, StoryBuild, StoryProgress
 
 if TYPE_CHECKING:
     from store import Story
@@ -50,8 +52,10 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
 
     def __init__(self, library: Library, *, keymap: Keymap | None = None,
                  notices: list[str] | None = None, remember_theme: bool = True,
-                 theme: str | None = None) -> None:
+                 theme: str | None = None, build_stories: bool = True) -> None:
         super().__init__()
+        self.build_stories = build_stories  # build a missing stories index in a background process
+        self.stories_in_foreground = STORIES_IN_FOREGROUND
         self.configured_theme = theme  # config.toml's `theme`, which wins over the one last picked
         self.library = library
         self.keymap_in_use = keymap or default_keymap()
@@ -66,6 +70,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self._stories_loaded = False  # stories() has answered once in this session (later calls are quick)
         self._stories_loading = False
         self._stories_hint_shown = False
+        self._story_build: StoryBuild | None = None
         self._quitting = False  # set on exit: background work stops at its next progress report
         self._last_query = ""  # the search pane opens on the last query
 
@@ -75,6 +80,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
             yield LibraryPane(id="library")
             yield ReaderPane(id="reader")
         yield Static(id="too-small")
+        yield StoryProgress(id="story-progress")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -149,17 +155,20 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         """Stories to group the list by, when they come quickly. In a large library whose stories
         index is cached, its first load (about 2 s at 10k articles) runs in a worker after the first
         frame and the list regroups when it is done; later calls are incremental. A large library
-        without the cache stays ungrouped: building the index takes a minute or more at 10k, and
-        in a thread it would starve the interface (numpy holds the GIL: 2 s per key press) and
-        hold up quitting. `broadsheet stories` builds it."""
+        without the cache gets one built by a background process (story_progress.py), with a
+        progress line, and regroups when it is saved: building it in this process would starve
+        the interface (numpy holds the GIL: 2 s per key press) and hold up quitting."""
         try:
             if self.library.stories_are_quick() and (self._stories_loaded
-                                                     or len(self.library) <= STORIES_IN_FOREGROUND):
+                                                     or len(self.library) <= self.stories_in_foreground):
                 stories = self.library.stories(evidence=False)
                 self._stories_loaded = True
                 return stories
             if not self.library.stories_cached():
-                if not self._stories_hint_shown:
+                if self.build_stories and self._story_build is None and not self._stories_hint_shown:
+                    self._stories_hint_shown = True  # one build per session, even if it fails
+                    self.call_after_refresh(self._start_story_build)
+                elif not self._stories_hint_shown:
                     self._stories_hint_shown = True
                     self.notify("To group this library by story, run `broadsheet stories` once "
                                 "(it builds the index the app then loads).", timeout=8)
@@ -170,6 +179,35 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
             self._stories_loading = True
             self.call_after_refresh(self._load_stories)  # a thread started now would slow the first frame
         return None
+
+    def _start_story_build(self) -> None:
+        if self._quitting:
+            return
+        try:
+            self._story_build = StoryBuild(self.library.path)
+        except OSError as error:
+            self.notify(f"Could not start grouping by story: {error}", severity="warning", timeout=8)
+            return
+        self.query_one(StoryProgress).start()
+        self._follow_story_build(self._story_build)
+
+    @work(thread=True, group="story-build")
+    def _follow_story_build(self, build: StoryBuild) -> None:
+        for event in build.events(stop=lambda: self._quitting):
+            if self._quitting:
+                break
+            self.call_from_thread(self._story_build_event, event)
+
+    def _story_build_event(self, event: BuildEvent) -> None:
+        progress = self.query_one(StoryProgress)
+        if event.kind == "progress":
+            progress.show(event)
+            return
+        progress.stop()
+        if event.kind == "error":
+            self.notify(f"Could not group by story: {event.text}", severity="warning", timeout=10)
+            return
+        self.refresh_library()  # finds the saved index and loads it in a worker; the cursor stays
 
     @work(thread=True, group="stories")
     def _load_stories(self) -> None:
@@ -415,12 +453,23 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
                 self.refresh_library()
                 self.library_pane.table.focus()
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notice is plain text, whoever sends it (widgets pass markup=True): messages carry
+        file names, titles, tags and error texts, which Textual would parse as markup ("[/bold]"
+        raises, "[@click=app.quit]x[/]" becomes a live action) and whose escape sequences would
+        reach the terminal."""
+        super().notify(visible(str(message), single_line=False), title=visible(str(title)), severity=severity,
+                       timeout=timeout, markup=False)
+
     async def action_quit(self) -> None:
         self._save_position()
         self.exit()
 
     def exit(self, *args: object, **kwargs: object) -> None:
         self._quitting = True
+        if self._story_build is not None:
+            self._story_build.cancel()  # the builder is a child process: quitting must not wait for it
         super().exit(*args, **kwargs)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ keys, help, palette
