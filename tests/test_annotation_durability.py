@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from store import Library, annotation_book, atomic
-from test_durability import Child, ChildCommand, ChildReport, _OsProxy, seed_library, temporaries
+from store import Library
+from test_durability import Child, ChildCommand, ChildReport, seed_library, temporaries, trace_steps
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill tests fork")
 
@@ -28,20 +28,7 @@ def _highlighter(path: Path, iteration: int, trace: bool) -> Any:
     def run(report: ChildReport, _command: ChildCommand) -> None:
         rng = random.Random(SEED * 100 + iteration)
         if trace:
-            def fsync(fd: int) -> None:
-                report("S fsync")
-                os.fsync(fd)
-
-            def replace(src: Any, dst: Any) -> None:
-                report("S replace")
-                os.replace(src, dst)
-
-            def write(fd: int, data: Any) -> int:
-                report("S write")
-                return os.write(fd, data[: max(1, len(data) // 2)])  # partial writes, as the OS may do
-
-            atomic.os = _OsProxy(fsync=fsync, replace=replace)  # type: ignore[assignment]  # this child only
-            annotation_book.os = _OsProxy(fsync=fsync, write=write)  # type: ignore[assignment]
+            trace_steps(report, partial_writes=True)
         with Library.open(path) as lib:
             articles = lib.articles()
             mine: list[str] = [a.id for a in lib.annotations()]

@@ -243,6 +243,29 @@ class _OsProxy:
         return getattr(os, name)
 
 
+def trace_steps(report: ChildReport, *, partial_writes: bool = False) -> None:
+    """In a forked child: say "S fsync" / "S replace" (and "S write") as each step of a write
+    begins, so the parent can kill it there. With `partial_writes`, the annotation journal's
+    os.write writes half of what it is given, as an OS may. Patches this child's modules only."""
+    from store import annotation_book
+
+    def fsync(fd: int) -> None:
+        report("S fsync")
+        os.fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        report("S replace")
+        os.replace(src, dst)
+
+    def write(fd: int, data: Any) -> int:
+        report("S write")
+        return os.write(fd, data[: max(1, len(data) // 2)])
+
+    atomic.os = _OsProxy(fsync=fsync, replace=replace)  # type: ignore[assignment]
+    if partial_writes:
+        annotation_book.os = _OsProxy(fsync=fsync, write=write)  # type: ignore[assignment]
+
+
 def _oserror(code: int) -> OSError:
     return OSError(code, os.strerror(code))
 
@@ -263,15 +286,7 @@ def _random_writer(path: Path, texts: Path, iteration: int, trace: bool) -> Chil
     def run(report: ChildReport, _command: ChildCommand) -> None:
         rng = random.Random(KILL_SEED * 1000 + iteration)
         if trace:
-            def fsync(fd: int) -> None:
-                report("S fsync")
-                os.fsync(fd)
-
-            def replace(src: Any, dst: Any) -> None:
-                report("S replace")
-                os.replace(src, dst)
-
-            atomic.os = _OsProxy(fsync=fsync, replace=replace)  # type: ignore[assignment]  # this child only
+            trace_steps(report)
         with Library.open(path) as lib:
             articles = lib.articles()
             ids = [a.id for a in articles]
