@@ -312,3 +312,22 @@ async def test_highlight_mode_saves_a_highlight_from_a_compare_column(library: L
         await pilot.pause()
         [saved] = library.annotations(ids["001"])
         assert saved.color == 1 and saved.exact.strip() and column.text[saved.start:saved.end] == saved.exact
+
+
+async def test_a_three_way_header_names_each_pair_by_its_columns(library: Library) -> None:
+    """"A vs C" calls its second report C (it said B, which is another column)."""
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        app.library_pane.picked.extend([ids["000"], ids["001"], ids["004"]])
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and len(screen.columns) == 3
+        header = screen._header().plain
+        letter = {article.id: "ABC"[n] for n, article in enumerate(screen.articles)}
+        for id_a, id_b in screen.comparison.headers:
+            la, lb = letter[id_a], letter[id_b]
+            block = header.split(f"{la} vs {lb}: ", 1)[1].split(" vs ", 1)[0]
+            assert f"{la} " in block and f"found in {lb}" in block and f"found in {la}" in block
+        assert "found in C" in header

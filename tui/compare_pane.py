@@ -159,9 +159,10 @@ class CompareScreen(Screen[None]):
             a, b = articles[id_a], articles[id_b]
             if position:
                 text.append("\n")
+            letters = ("ABC"[self.ids.index(id_a)], "ABC"[self.ids.index(id_b)])
             if len(self.articles) > 2:
-                text.append(f"{'ABC'[self.ids.index(id_a)]} vs {'ABC'[self.ids.index(id_b)]}: ", style="bold")
-            text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)]))
+                text.append(f"{letters[0]} vs {letters[1]}: ", style="bold")
+            text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)], letters))
             shared_quotes = self.comparison.pairs[(id_a, id_b)].quotes
             if shared_quotes:
                 speakers = [q.speaker for q in shared_quotes if q.speaker]
@@ -174,9 +175,9 @@ class CompareScreen(Screen[None]):
                 text.append_text(plain(who))
             for diff in self.comparison.pairs[(id_a, id_b)].figures:
                 text.append("\n  figures differ? ", style="bold")
-                text.append(diff.a_text, style=FIGURE_STYLE)
+                text.append_text(plain(diff.a_text, FIGURE_STYLE))
                 text.append(" vs ")
-                text.append(diff.b_text, style=FIGURE_STYLE)
+                text.append_text(plain(diff.b_text, FIGURE_STYLE))
                 text.append(f" ({diff.kind}{'' if diff.aligned else ', related sentences'})\n", style="dim")
                 for side, sentence in (("A", diff.a_sentence), ("B", diff.b_sentence)):
                     letter = "ABC"[self.ids.index(id_a if side == "A" else id_b)]

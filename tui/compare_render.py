@@ -25,19 +25,20 @@ def percent(share: float) -> str:
     return f"{round(share * 100)} %"
 
 
-def header_text(a: Article, b: Article, header: PairHeader) -> Text:
-    """One pair's figures, as a few lines of plain text."""
+def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, str] = ("A", "B")) -> Text:
+    """One pair's figures, as a few lines of plain text. `letters` name the two reports as their
+    columns do (a three-way compare's "A vs C" pair calls its second report C, not B)."""
+    la, lb = letters
     text = Text()
-    text.append("A ", style="bold")
+    text.append(f"{la} ", style="bold")
     text.append_text(plain(label(a, 40)))
-    text.append(f": {percent(header.share_a)} found in B", style="dim")
-    text.append("\nB ", style="bold")
+    text.append(f": {percent(header.share_a)} found in {lb}", style="dim")
+    text.append(f"\n{lb} ", style="bold")
     text.append_text(plain(label(b, 40)))
-    text.append(f": {percent(header.share_b)} found in A\n", style="dim")
+    text.append(f": {percent(header.share_b)} found in {la}\n", style="dim")
     dates = f"published {(header.published_a or '?')[:16]} / {(header.published_b or '?')[:16]}"
     if header.first is not None:
-        first = "A" if header.first == a.id else "B"
-        other = "B" if first == "A" else "A"
+        first, other = (la, lb) if header.first == a.id else (lb, la)
         dates += f" · {first} came first, {other} {header.lag_hours:g} h later"
     elif header.published_a and header.published_b:
         dates += " · same time"
@@ -46,11 +47,11 @@ def header_text(a: Article, b: Article, header: PairHeader) -> Text:
     text.append(dates + "\n", style="dim")
     if not header.overlap:
         text.append("No shared passages or quotes: these reports have no text in common.", style="bold")
-        text.append(f"  ({header.unique_a} passages only in A, {header.unique_b} only in B"
+        text.append(f"  ({header.unique_a} passages only in {la}, {header.unique_b} only in {lb}"
                     + (f", {header.figures} figures differ?" if header.figures else "") + ")")
         return text
-    text.append(f"{header.shared} shared passages ({header.moved} moved) · {header.unique_a} only in A · "
-                f"{header.unique_b} only in B · {header.quotes} shared quotes · ")
+    text.append(f"{header.shared} shared passages ({header.moved} moved) · {header.unique_a} only in {la} · "
+                f"{header.unique_b} only in {lb} · {header.quotes} shared quotes · ")
     text.append(f"{header.figures} figures differ?", style="bold" if header.figures else "")
     return text
 
