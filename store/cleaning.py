@@ -113,6 +113,26 @@ _CAPTION_WORDS = 8
 _DATELINED_CAPTION = re.compile(rf".{{20,600}},\s{_MONTH}\s\d{{1,2}},\s\d{{4}}\.?", re.IGNORECASE)
 
 
+# A credit glued to the paragraph it stands above, as some scrapes have it: "Photo by Andrew
+# Burton/Getty Images Martin Shkreli, the most famous price gouger ... was arrested Thursday."
+# The credit goes; the paragraph stays (dropping the whole line emptied such articles).
+_CREDIT_PREFIX = re.compile(
+    r"\(?(?:photo|image|picture)s?\s+(?:by|credit|courtesy(?:\s+of)?)\s*:?\s*[\w .'\-]{1,40}?\s*/\s*"
+    r"(?:getty\s+images|ap(?:\s+photo)?|afp|epa|reuters|bloomberg|file)\)?[\s.,;:]+",
+    re.IGNORECASE)
+_CREDITED_TEXT_WORDS = 12  # what must follow a credit for it to be a paragraph rather than a caption
+
+
+def strip_credit_prefix(line: str) -> str:
+    """The paragraph without a photo credit glued to its start (the line as it is if there is none,
+    or if what follows the credit is too short to be article text)."""
+    match = _CREDIT_PREFIX.match(line)
+    if match is None:
+        return line
+    rest = line[match.end():]
+    return rest if len(rest.split()) >= _CREDITED_TEXT_WORDS else line
+
+
 def boilerplate_rule(line: str) -> str | None:
     """The name of the boilerplate rule `line` falls under, or None if it is article text."""
     words = len(line.split())
@@ -133,6 +153,7 @@ def clean_paragraphs(paragraphs: list[str]) -> list[str]:
     dropped_previous: str | None = None
     total = len(paragraphs)
     for index, line in enumerate(paragraphs):
+        line = strip_credit_prefix(line)
         paywall = len(line.split()) <= _PAYWALL_MAX_WORDS and _PAYWALL.fullmatch(line) is not None
         if paywall and index >= total // 2:
             break  # the rest is the paywall's appeal, QR codes and subscription links

@@ -184,6 +184,19 @@ def test_photo_credit_takes_its_caption_with_it() -> None:
     assert clean_text(f"Dario Lopez-Mills/AP/File\n{caption}\n\n{LEAD}") == LEAD
 
 
+def test_a_credit_glued_to_a_paragraph_goes_and_the_paragraph_stays() -> None:
+    """multinews a00727 was refused as empty: its one paragraph starts with the photo credit."""
+    paragraph = ("Martin Shkreli, the most famous price gouger in the world of pharmaceuticals, was "
+                 "arrested Thursday on charges of securities fraud.")
+    for credit in ("Photo by Andrew Burton/Getty Images", "photo by andrew burton/getty images",
+                   "(Photo by John Moore/AP)", "Image courtesy of Jane Doe / Reuters."):
+        assert clean_text(f"{credit} {paragraph}\n\n{NEXT}") == f"{paragraph}\n\n{NEXT}"
+        assert clean_text(f"{LEAD}\n\n{credit}\n\n{NEXT}") == f"{LEAD}\n\n{NEXT}"  # a credit alone still goes
+    short = "Photo by John Moore/Getty Images A migrant at the wall."  # a caption, not a paragraph
+    assert clean_text(f"{LEAD}\n\n{short}\n\n{NEXT}") == f"{LEAD}\n\n{NEXT}"
+    assert clean_text(clean_text(f"{credit} {paragraph}")) == paragraph
+
+
 def test_repeated_caption_is_kept_once() -> None:
     assert clean_text(f"{LEAD}\n{LEAD}\n\n{NEXT}") == f"{LEAD}\n\n{NEXT}"
 
