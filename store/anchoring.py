@@ -11,7 +11,9 @@ When an article's text changes, `place` finds the highlight again, in this order
      longer matches anywhere is not trusted (a word such as "the" occurs everywhere);
   2. a fuzzy match: the quote with its context is aligned to the text (rapidfuzz
      `partial_ratio_alignment` finds the region, a Levenshtein alignment maps the quote's ends
-     into it); accepted when the text found is at least FUZZY_THRESHOLD similar to the quote;
+     into it); accepted when the text found is at least FUZZY_THRESHOLD similar to the quote and
+     carries the same figures: a highlight of "118,000" is evidence of that number, and moving it
+     onto "118,500" would have the user cite a figure they never marked;
   3. otherwise the highlight is orphaned: kept, with its quote, for the user to re-attach.
 A placement never claims offsets it has not checked: "anchored" means body[start:end] == exact,
 "moved" means the text there scores `score` >= FUZZY_THRESHOLD against the old quote.
@@ -19,6 +21,7 @@ A placement never claims offsets it has not checked: "anchored" means body[start
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -52,6 +55,14 @@ class Placement:
     end: int
     state: str  # "anchored" | "moved" | "orphaned"
     score: float  # 1.0 for the exact quote, the fuzzy similarity for "moved", 0.0 for an orphan
+
+
+_FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
+
+
+def figures(text: str) -> list[str]:
+    """The numbers of a text as written, thousands separators dropped ("118,000" -> "118000")."""
+    return [number.replace(",", "") for number in _FIGURE.findall(text)]
 
 
 def quote_at(body: str, start: int, end: int) -> Quote:
@@ -182,7 +193,7 @@ def _fuzzy_match(body: str, quote: Quote) -> tuple[int, int, float] | None:
     if end <= start:
         return None
     score = fuzz.ratio(quote.exact, body[start:end]) / 100
-    if score < FUZZY_THRESHOLD:
+    if score < FUZZY_THRESHOLD or figures(body[start:end]) != figures(quote.exact):
         return None
     return start, end, score
 

@@ -44,7 +44,7 @@ STYLE_PREFIX = "broadsheet-color-"
 # Background colours for other viewers of the JSON-LD; the app has its own theme.
 CSS_COLORS = {1: "#ffe066", 2: "#8ce99a", 3: "#74c0fc", 4: "#ff8787", 5: "#d0bfff"}
 CSV_COLUMNS = ("id", "article_id", "title", "source", "url", "start", "end", "exact", "note", "tags", "color",
-               "label", "state", "score", "created", "updated")
+               "label", "state", "score", "created", "updated", "original_exact")
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
 
@@ -160,7 +160,9 @@ def to_markdown(lib: "Library", annotations: list[Annotation], labels: dict[int,
         if tags:
             facts.insert(0, f"Tags: {tags}")
         if annotation.state == "moved":
-            facts.append(f"Re-anchored: text changed (match {annotation.score:.0%})")
+            facts.append(f"Re-anchored: text changed (match {annotation.score:.0%})"
+                         + (f"; highlighted as “{md_escape(annotation.original_exact)}”"
+                            if annotation.original_exact and annotation.original_exact != annotation.exact else ""))
         elif annotation.state == ORPHANED:
             facts.append("Orphaned: quote not found in the current text")
         facts.append(f"Highlighted: {annotation.created[:10]}")
@@ -238,7 +240,8 @@ def to_csv(lib: "Library", annotations: list[Annotation], labels: dict[int, str]
         info = _article_info(lib, a.article_id)
         writer.writerow([a.id, a.article_id, csv_cell(info["title"]), csv_cell(info["source"]), csv_cell(info["url"]),
                          a.start, a.end, csv_cell(a.exact), csv_cell(a.note), csv_cell("; ".join(a.tags)), a.color,
-                         csv_cell(labels.get(a.color, "")), a.state, f"{a.score:g}", a.created, a.updated])
+                         csv_cell(labels.get(a.color, "")), a.state, f"{a.score:g}", a.created, a.updated,
+                         csv_cell(a.original_exact if a.original_exact != a.exact else "")])
     return buffer.getvalue()
 
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from store.anchoring import CONTEXT, FUZZY_THRESHOLD, Quote, place, quote_at
+from store.anchoring import CONTEXT, FUZZY_THRESHOLD, Quote, figures, place, quote_at
 
 TEXT = ("Mexican officials plan to defend free trade with the United States by using border security "
         "and immigration policy to gain leverage in talks with the president-elect.\n\n"
@@ -45,13 +45,25 @@ def test_text_inserted_before_shifts_it() -> None:
 
 
 def test_an_edit_inside_the_quote_is_moved_with_its_score() -> None:
-    quote, start, end = anchor(TEXT, "which put deportations at 181,163 in 2015")
-    edited = TEXT.replace("181,163", "181,000")
+    quote, start, end = anchor(TEXT, "declined to comment on the figures, which put deportations at 181,163")
+    edited = TEXT.replace("declined to comment", "refused to comment")
     placed = place(edited, quote, start, end)
     assert placed.state == "moved"
-    assert edited[placed.start:placed.end] == "which put deportations at 181,000 in 2015"
+    assert edited[placed.start:placed.end] == "refused to comment on the figures, which put deportations at 181,163"
     assert placed.score == round(fuzz.ratio(quote.exact, edited[placed.start:placed.end]) / 100, 4)
     assert FUZZY_THRESHOLD <= placed.score < 1
+
+
+def test_a_quote_whose_figure_changed_is_orphaned_not_moved_onto_the_new_figure() -> None:
+    """A highlight of "181,163" is evidence of that number: re-anchoring it onto "181,000" would
+    have a fact-checker cite a figure they never marked. It waits, with its quote, to be re-attached."""
+    for old, new in (("181,163", "181,000"), ("181,163", "181,163.5"), ("2015", "2016")):
+        quote, start, end = anchor(TEXT, "which put deportations at 181,163 in 2015")
+        placed = place(TEXT.replace(old, new), quote, start, end)
+        assert placed.state == "orphaned", (old, new)
+    quote, start, end = anchor(TEXT, "181,163")
+    assert place(TEXT.replace("181,163", "181,500"), quote, start, end).state == "orphaned"
+    assert figures("at 181,163 in 2015, 3.5 % and 1,000,000") == ["181163", "2015", "3.5", "1000000"]
 
 
 def test_words_inserted_inside_the_quote_are_taken_in() -> None:
@@ -177,6 +189,7 @@ def test_a_highlight_lands_on_its_quote_or_is_scored_or_is_orphaned(case: tuple)
         found = edited[placed.start:placed.end]
         assert found and found != quote.exact
         assert placed.score >= FUZZY_THRESHOLD
+        assert figures(found) == figures(quote.exact)  # a changed number is never "moved" onto
         assert abs(placed.score - fuzz.ratio(quote.exact, found) / 100) < 1e-3
     else:
         assert placed.state == "orphaned" and placed.score == 0.0

@@ -287,19 +287,29 @@ def test_a_reimport_with_text_inserted_before_shifts_the_highlight(lib: Library)
 def test_a_reimport_editing_inside_the_quote_moves_it_with_a_score(lib: Library) -> None:
     aid = article_id(lib)
     made = lib.annotate(aid, *span(BODY, "the storm damage would cost 4.2 million dollars to repair"))
-    message = reimport(lib, BODY.replace("4.2 million dollars", "4.3 million dollars"))
+    message = reimport(lib, BODY.replace("storm damage would cost", "storm damage will cost"))
     after = lib.annotation(made.id)
     assert after.state == "moved" and 0.75 <= after.score < 1.0
     assert lib.get(aid).body[after.start:after.end] == after.exact
-    assert after.exact == "the storm damage would cost 4.3 million dollars to repair"
+    assert after.exact == "the storm damage will cost 4.2 million dollars to repair"
     assert after.original_exact == made.exact
     assert "moved" in message
+
+
+def test_a_reimport_changing_the_quoted_figure_orphans_the_highlight(lib: Library) -> None:
+    """Not "moved" onto 4.3: the highlight marked 4.2, and a fact-checker must not cite 4.3 from it."""
+    aid = article_id(lib)
+    made = lib.annotate(aid, *span(BODY, "the storm damage would cost 4.2 million dollars to repair"), note="check")
+    message = reimport(lib, BODY.replace("4.2 million dollars", "4.3 million dollars"))
+    after = lib.annotation(made.id)
+    assert after.state == "orphaned" and after.exact == made.exact and after.note == "check"
+    assert "orphaned" in message
 
 
 def test_a_moved_highlight_stays_flagged_through_later_edits(lib: Library) -> None:
     aid = article_id(lib)
     made = lib.annotate(aid, *span(BODY, "the storm damage would cost 4.2 million dollars to repair"))
-    edited = BODY.replace("4.2 million", "4.3 million")
+    edited = BODY.replace("would cost", "will cost")
     reimport(lib, edited)
     score = lib.annotation(made.id).score
     reimport(lib, "A new lead.\n\n" + edited)

@@ -120,7 +120,7 @@ def test_csv_has_one_properly_quoted_row_per_highlight(lib: Library) -> None:
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(rows) == 3
     assert list(rows[0]) == ["id", "article_id", "title", "source", "url", "start", "end", "exact", "note", "tags",
-                             "color", "label", "state", "score", "created", "updated"]
+                             "color", "label", "state", "score", "created", "updated", "original_exact"]
     by_id = {row["id"]: row for row in rows}
     row = by_id[made[0].id]
     assert row["note"] == "Check against *Reuters*\nsecond line" and row["tags"] == "money; needs check"
@@ -191,7 +191,7 @@ def test_import_matches_by_url_or_content_when_ids_differ_and_reports_unmatched(
 def test_import_re_anchors_by_quote_when_the_text_differs(lib: Library, tmp_path: Path) -> None:
     made = annotate_some(lib)
     exported = lib.export_annotations("jsonld")
-    edited = Candidate(title="Harbour", body="A new first paragraph.\n\n" + BODY_A.replace("4.2", "4.7"),
+    edited = Candidate(title="Harbour", body="A new first paragraph.\n\n" + BODY_A.replace("dollars", "dolars"),
                        origin="memory:a", url="https://example.com/harbour?a=1&b=2")
     with Library.open(tmp_path / "edited") as other:
         other.add_candidates([edited])
@@ -200,10 +200,26 @@ def test_import_re_anchors_by_quote_when_the_text_differs(lib: Library, tmp_path
         body = other.articles()[0].body
         by_id = {a.id: a for a in other.annotations()}
         moved = by_id[made[0].id]
-        assert moved.state == "moved" and body[moved.start:moved.end] == "4.7 million dollars"
+        assert moved.state == "moved" and body[moved.start:moved.end] == "4.2 million dolars"
         assert moved.original_exact == "4.2 million dollars"
+        assert "highlighted as “4.2 million dollars”" in other.export_annotations("md")
+        row = next(r for r in csv.DictReader(io.StringIO(other.export_annotations("csv"), newline=""))
+                   if r["id"] == moved.id)
+        assert (row["exact"], row["original_exact"]) == ("4.2 million dolars", "4.2 million dollars")
         shifted = by_id[made[1].id]
         assert shifted.state == "anchored" and body[shifted.start:shifted.end] == made[1].exact
+
+
+def test_imported_highlights_on_a_changed_figure_are_orphaned(lib: Library, tmp_path: Path) -> None:
+    made = annotate_some(lib)
+    exported = lib.export_annotations("jsonld")
+    edited = Candidate(title="Harbour", body=BODY_A.replace("4.2", "4.7"), origin="memory:a",
+                       url="https://example.com/harbour?a=1&b=2")
+    with Library.open(tmp_path / "edited") as other:
+        other.add_candidates([edited])
+        other.import_annotations(exported)
+        figure = {a.id: a for a in other.annotations()}[made[0].id]
+        assert figure.state == "orphaned" and figure.exact == "4.2 million dollars"
 
 
 def test_a_foreign_web_annotation_is_imported(lib: Library) -> None:
