@@ -180,6 +180,20 @@ def test_html_page(tmp_path: Path, fresh_library: Library) -> None:
     assert article.body == BODY  # no headline repeated, no READ MORE, no script, no navigation or footer
 
 
+def test_html_page_date_comes_from_the_page_not_from_its_text(tmp_path: Path, fresh_library: Library) -> None:
+    """A year in the text ("181,000 in 2015") is not a publication date: the article stays undated."""
+    body = ["Mexico deported 181,000 Central Americans in 2015, officials said on Tuesday in the capital.",
+            "The figure for 2014 was lower, and the talks about the border went on into the night."]
+    page = ("<html><head><title>Deportations</title><meta property='og:site_name' content='Daily Test'></head>"
+            "<body><article><h1>Deportations</h1>" + "".join(f"<p>{p}</p>" for p in body) + "</article></body></html>")
+    [outcome] = fresh_library.import_paths([write(tmp_path, "undated.html", page)]).outcomes
+    assert outcome.status == "added", outcome
+    assert fresh_library.get(outcome.article_id).published is None
+    dated = page.replace("<article>", "<article><time datetime='2016-05-04'>May 4, 2016</time>")
+    [outcome] = fresh_library.import_paths([write(tmp_path, "dated.html", dated)]).outcomes
+    assert fresh_library.get(outcome.article_id).published == "2016-05-04"
+
+
 def test_html_page_without_article_text_is_refused(tmp_path: Path, fresh_library: Library) -> None:
     path = write(tmp_path, "empty.html", "<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>")
     [outcome] = fresh_library.import_paths([path]).outcomes
