@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -60,6 +61,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self._last_deleted: list[Article] = []
         self._pending_keys: tuple[str, ...] = ()
         self._sequences = self._collect_sequences(self.keymap_in_use)
+        self._quit_anywhere = self._untypable_keys(self.keymap_in_use.keys.get("app.quit", ()))
         self.showing = "library"  # which pane a narrow layout shows
         self._width = 0  # the terminal's width as of the last resize (0 until one arrives)
         self._height = 0
@@ -485,12 +487,27 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
                     sequences.setdefault(tuple(key.split()), []).append(action_id)
         return sequences
 
+    @staticmethod
+    def _untypable_keys(keys: tuple[str, ...] | list[str]) -> frozenset[str]:
+        """The keys no text box types (ctrl+ and alt+ combinations, function keys)."""
+        return frozenset(key for key in keys if " " not in key
+                         and (key.startswith(("ctrl+", "alt+")) or re.fullmatch(r"f\d{1,2}", key)))
+
     async def on_event(self, event: events.Event) -> None:
         """Once a sequence has begun (emacs's `ctrl+x`), its next key belongs to the sequence: it
-        must not also reach the focused widget, whose single-key binding (`o` sorts) would fire."""
-        if (isinstance(event, events.Key) and not event.is_forwarded and self._pending_keys
-                and self._continue_sequence(event)):
-            return
+        must not also reach the focused widget, whose single-key binding (`o` sorts) would fire.
+
+        The quit keys that cannot be typed (`ctrl+q`) quit from every screen, dialogs included, as
+        Textual's own `ctrl+q` does: the app's `app.quit` binding replaces Textual's priority one,
+        and a modal dialog hides the app's bindings, so without this a dialog swallowed them."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if event.key in self._quit_anywhere:
+                self._pending_keys = ()
+                event.stop()
+                await self.action_quit()
+                return
+            if self._pending_keys and self._continue_sequence(event):
+                return
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
