@@ -504,7 +504,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
             if event.key in self._quit_anywhere:
                 self._pending_keys = ()
                 event.stop()
-                await self.action_quit()
+                await self.run_action("quit")
                 return
             if self._pending_keys and self._continue_sequence(event):
                 return
