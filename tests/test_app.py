@@ -626,6 +626,18 @@ async def test_ctrl_q_quits_from_every_dialog(library: Library, opening: str, di
         assert app.return_code == 0
 
 
+async def test_notifications_are_plain_text(library: Library) -> None:
+    """Messages carry titles, quotes, notes and tags: Textual would read them as markup ("[/bold]"
+    crashed the app from a highlight's tag) and pass escape sequences to the terminal."""
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        app.notify("Tags saved: [/bold], [@click=app.quit]x[/] \x1b]0;PWN\x07 \x9b31m")
+        await pilot.pause()
+        (shown,) = [n for n in app._notifications if n.message.startswith("Tags saved")]
+        assert not shown.markup and shown.message.rstrip() == "Tags saved: [/bold], [@click=app.quit]x[/]"
+        assert app.return_code is None
+
+
 async def test_quitting_stops_background_story_loading(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     """Python waits for worker threads at exit: the load must stop at its next progress report."""
     import threading

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
+from textual.notifications import SeverityLevel
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
@@ -26,7 +27,7 @@ from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display
     load_config, load_theme, save_theme
 from .library_pane import ArticleTable, LibraryPane
 from .reader_pane import ReaderPane
-from .safe_text import plain
+from .safe_text import plain, visible
 from .search_pane import SearchScreen
 
 if TYPE_CHECKING:
@@ -416,6 +417,22 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
             if self._write(lambda: self.library.import_paths(demo_files(), tags=["demo"]), "Added the demo articles."):
                 self.refresh_library()
                 self.library_pane.table.focus()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification, as plain text unless a caller asks for markup: the app's messages carry
+        titles, quotes, notes, tags, paths and error text, all untrusted, and Textual reads a
+        notification as markup by default (a note or tag "[/bold]" crashed the app with a
+        MarkupError, and "[@click=app.quit]" made a clickable toast). Controls are removed too."""
+        if not markup:
+            message, title = visible(message, single_line=False), visible(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's copy key) says how to quit, as Textual's own hint does but without markup."""
+        keys = self.keys_for("app.quit")
+        if keys:
+            self.notify(f"Press {keys.split(', ')[0]} to quit the app", title="Do you want to quit?")
 
     async def action_quit(self) -> None:
         self._save_position()
