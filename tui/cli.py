@@ -88,10 +88,10 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _safe(text: str) -> Text:
+def _safe(text: str, style: str = "") -> Text:
     """Untrusted text for Rich: never parsed as markup, and without control characters or escape
     sequences (Rich passes ESC through; the store cleans on import, this covers older libraries)."""
-    return Text(strip_controls(text))
+    return Text(strip_controls(text), style=style)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -794,9 +794,9 @@ def print_comparison(comparison: "Comparison") -> None:
             out.print(Text("Figures differ?", style="bold"))
             for diff in alignment.figures:
                 line = Text("  ")
-                line.append(diff.a_text, style=FIGURE_STYLE)
+                line.append_text(_safe(diff.a_text, style=FIGURE_STYLE))
                 line.append(" (A)  vs  ")
-                line.append(diff.b_text, style=FIGURE_STYLE)
+                line.append_text(_safe(diff.b_text, style=FIGURE_STYLE))
                 line.append(f" (B), {diff.kind}" + ("" if diff.aligned else ", related sentences"), style="dim")
                 out.print(line, soft_wrap=True)
                 out.print(Text.assemble("    A: ", marked(a.body, diff.a_context, (diff.a,), FIGURE_STYLE)),
@@ -807,8 +807,8 @@ def print_comparison(comparison: "Comparison") -> None:
             out.print(Text("Shared quotes", style="bold"))
             for quote in alignment.quotes:
                 line = Text("  “")
-                line.append_text(Text(" ".join(quote.text.split())))
-                line.append("” — " + (quote.speaker or "speaker not recognised"), style="dim")
+                line.append_text(_safe(" ".join(quote.text.split())))
+                line.append_text(_safe("” — " + (quote.speaker or "speaker not recognised"), style="dim"))
                 out.print(line, soft_wrap=True)
         out.print()
     if comparison.coverage:
@@ -822,7 +822,7 @@ def print_comparison(comparison: "Comparison") -> None:
         for group in comparison.coverage:
             cells = [Text("●" if group.carried_by(i) else "·") for i in ids]
             who = "only here" if len(group.members) == 1 else f"shared by {len(group.members)} of {len(ids)}"
-            table.add_row(Text(group.text[:200]), *cells, Text(who))
+            table.add_row(_safe(" ".join(group.text[:200].split())), *cells, Text(who))
         out.print(table)
         for index, article in enumerate(comparison.articles):
             out.print(Text(f"  {index + 1} = {label(article, 60)}", style="dim"))
