@@ -53,6 +53,8 @@ ESCAPES = {
     "CR overwrite": "innocent text\rPWN-CR",
     "BS overwrite": "good\x08\x08\x08\x08PWN-BS",
     "BEL VT FF": "\x07\x0b\x0c",
+    # Python's \s matches C1 NEL, the C0 separators and U+2028: a figure read with a regex keeps them
+    "controls inside figures": "$\x855 and 6\x1f% or 7\u2028million",
 }
 
 UNICODE = {
@@ -90,6 +92,8 @@ FORBIDDEN_OUTPUT: dict[str, bytes] = {
 }
 # C1 controls as UTF-8 (U+0080..U+009F): a terminal in UTF-8 mode may act on them.
 C1_OUTPUT = re.compile(rb"\xc2[\x80-\x9f]")
+# C0 controls a screen never needs (the app's own output has ESC, CR, LF, and BEL ending its OSCs).
+C0_OUTPUT = re.compile(rb"[\x00-\x06\x0e-\x1a\x1c-\x1f]")
 
 UNSAFE_STORED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u2060\ufeff]")
 UNSAFE_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -100,7 +104,20 @@ def leaks(output: bytes) -> list[str]:
     found = [name for name, needle in FORBIDDEN_OUTPUT.items() if needle in output]
     if C1_OUTPUT.search(output):
         found.append("C1 control")
+    if C0_OUTPUT.search(output):
+        found.append("C0 control")
     return found
+
+
+def first_leak(output: bytes) -> tuple[str, int] | None:
+    """The first payload found in a terminal's output and where it is, or None."""
+    found = [(m.start(), "C1 control") for m in [C1_OUTPUT.search(output)] if m]
+    found += [(m.start(), "C0 control") for m in [C0_OUTPUT.search(output)] if m]
+    found += [(output.find(needle), name) for name, needle in FORBIDDEN_OUTPUT.items() if needle in output]
+    if not found:
+        return None
+    at, name = min(found)
+    return name, at
 
 
 def stored_problems(text: str, *, single_line: bool) -> list[str]:
@@ -158,6 +175,51 @@ def hostile_articles(*, huge_line: bool = True) -> list[HostileArticle]:
         articles.append(HostileArticle(title="One megabyte on one line", body=line[:1_000_000], source="Long Wire",
                                        url="https://news.example/huge"))
     return articles
+
+
+# ----------------------------------------------------------------------------- one story, four reports
+STORY_WORD = "Harbour"  # in every story report's title (the library filter finds them by it)
+_STORY_SENTENCES = (  # {p} and {q}: two payloads; {n}: a figure each report gives differently
+    "Dock workers at the northern harbour walked out on Monday {p} after talks over pay and night "
+    "shifts collapsed {q}.",
+    "The port authority said {n} containers were stranded on the quays by Wednesday {p} as cranes stood "
+    "idle along the eastern terminal {q}.",
+    '"We will not load a single ship until the contract is signed and the night shifts are paid '
+    'properly," said Maria Okafor {p}, who leads the dockers union {q}.',
+    "Shipping lines have diverted at least {n} vessels to other ports along the coast {p} since the "
+    "strike began, according to the chamber of commerce {q}.",
+)
+_STORY_UNIQUE = (
+    "Bakeries and cafes near the harbour gate say their takings have fallen by half {p} this week {q}.",
+    "The transport minister {p} is expected to meet both sides in the capital on Friday morning {q}.",
+    "Fishermen using the old western pier say the dispute has not touched their catch {p} at all {q}.",
+    "Insurance brokers warned that perishable cargo could spoil {p} within days if nothing moves {q}.",
+)
+_STORY_FIGURES = (("12,400", "40"), ("9,800", "35"), ("15,000", "40"), ("12,400", "52"))
+
+
+def hostile_story() -> list[HostileArticle]:
+    """Four reports of one story (a harbour strike), every sentence carrying two payloads: they
+    share passages and a quote, each has a sentence the others lack, and their figures differ, so
+    the compare pane and the coverage view draw hostile text in every kind of passage they have
+    (shared, differing words, only here, shared quote, "figures differ?"). The payloads rotate, so
+    the four reports together carry every one, some inside the figures."""
+    payloads = list(PAYLOADS.values())
+    reports = []
+    for index, letter in enumerate("ABCD"):
+        slots = iter(payloads[(index * 10 + k) % len(payloads)] for k in range(10))
+        count, vessels = _STORY_FIGURES[index]
+        if index == 0:  # a figure that differs and carries controls a figure regex keeps
+            count = "12\x85thousand"
+        sentences = [_STORY_SENTENCES[0], _STORY_SENTENCES[1].replace("{n}", count), _STORY_SENTENCES[2],
+                     _STORY_UNIQUE[index], _STORY_SENTENCES[3].replace("{n}", vessels)]
+        body = "\n\n".join(sentence.format(p=next(slots), q=next(slots)) for sentence in sentences)
+        reports.append(HostileArticle(
+            title=f"{STORY_WORD} strike report {letter}: {payloads[index * 7 % len(payloads)]} end",
+            body=body, source=f"Wire {letter} {payloads[(index * 3) % len(payloads)]}",
+            author=f"Reporter {letter} {payloads[(index * 5 + 1) % len(payloads)]}",
+            tags=("harbour", payloads[(index * 11 + 2) % len(payloads)]), url=f"https://news.example/harbour/{letter}"))
+    return reports
 
 
 # ----------------------------------------------------------------------------- files, per importer

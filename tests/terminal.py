@@ -24,7 +24,18 @@ KEYS: dict[str, bytes] = {
     "up": b"\x1b[A", "down": b"\x1b[B", "right": b"\x1b[C", "left": b"\x1b[D",
     "home": b"\x1b[H", "end": b"\x1b[F", "pageup": b"\x1b[5~", "pagedown": b"\x1b[6~",
     "question_mark": b"?", "slash": b"/", "f1": b"\x1bOP",
+    "left_curly_bracket": b"{", "right_curly_bracket": b"}", "left_square_bracket": b"[",
+    "right_square_bracket": b"]", "left_parenthesis": b"(", "right_parenthesis": b")",
 }
+
+
+# The kitty keyboard protocol: `CSI > flags u` turns flags on (1: disambiguate escape codes; Textual
+# asks for it at start), `CSI < u` turns them off again. A terminal that honours flag 1 sends Escape
+# as CSI 27 u, which cannot be mistaken for the start of a sequence: a lone ESC byte is an Escape
+# only once Textual has waited ESCDELAY (100 ms) for more, and a key sent within that wait joins it
+# (ESC then ctrl+q reads as alt+ctrl+q), so a test that sends ESC bytes must guess how long to wait.
+_KITTY_FLAGS = re.compile(rb"\x1b\[([<>])(\d*)u")
+KITTY_ESCAPE = b"\x1b[27u"
 
 
 def key_bytes(key: str) -> bytes:
@@ -59,6 +70,7 @@ class TerminalSession:
         self.output = bytearray()
         self._mark = 0  # where the text a wait looks for may start
         self._answered = False
+        self._kitty_flags = 0  # the kitty keyboard protocol's flags the app turned on
 
     # ------------------------------------------------------------ reading
     def _read(self, timeout: float) -> bool:
@@ -77,6 +89,8 @@ class TerminalSession:
             # test can tell a whole frame from one still being written.
             os.write(self.master, b"\x1b[?2026;2$y")
             self._answered = True
+        for match in _KITTY_FLAGS.finditer(bytes(self.output[-16:]) + chunk):
+            self._kitty_flags = int(match.group(2) or 1) if match.group(1) == b">" else 0
         self.output += chunk
         return True
 
@@ -130,7 +144,10 @@ class TerminalSession:
         self.drain()
         self._mark = len(self.output)
         for key in keys:
-            os.write(self.master, key_bytes(key))
+            if key == "escape" and self._kitty_flags & 1:
+                os.write(self.master, KITTY_ESCAPE)
+            else:
+                os.write(self.master, key_bytes(key))
 
     def type(self, text: str) -> None:
         self.drain()

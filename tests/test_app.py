@@ -623,6 +623,38 @@ async def test_a_large_library_without_a_stories_index_is_not_clustered_in_the_a
         assert not any(key.startswith("group:") for key in app.library_pane.table.row_keys)
 
 
+@pytest.mark.parametrize("opening, dialog", [("t", TagDialog), ("i", ImportDialog), ("question_mark", HelpScreen),
+                                             ("d", ConfirmDialog), ("slash", SearchScreen)],
+                         ids=["tags", "import", "help", "confirm", "search"])
+async def test_ctrl_q_quits_from_every_dialog(library: Library, opening: str, dialog: type) -> None:
+    """A dialog hides the app's bindings, and the app's `app.quit` replaces Textual's priority
+    ctrl+q: the untypable quit keys must still quit from anywhere (a typed q stays a letter)."""
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press(opening)
+        await pilot.pause()
+        assert isinstance(app.screen, dialog)
+        if opening in ("t", "i", "slash"):
+            await pilot.press("q")  # typed into the dialog's text box: no quitting
+            await pilot.pause()
+            assert app.return_code is None and isinstance(app.screen, dialog)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_notifications_are_plain_text(library: Library) -> None:
+    """Messages carry titles, quotes, notes and tags: Textual would read them as markup ("[/bold]"
+    crashed the app from a highlight's tag) and pass escape sequences to the terminal."""
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        app.notify("Tags saved: [/bold], [@click=app.quit]x[/] \x1b]0;PWN\x07 \x9b31m")
+        await pilot.pause()
+        (shown,) = [n for n in app._notifications if n.message.startswith("Tags saved")]
+        assert not shown.markup and shown.message.rstrip() == "Tags saved: [/bold], [@click=app.quit]x[/]"
+        assert app.return_code is None
+
+
 async def test_quitting_stops_background_story_loading(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     """Python waits for worker threads at exit: the load must stop at its next progress report."""
     import threading

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -64,6 +65,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self._last_deleted: list[Article] = []
         self._pending_keys: tuple[str, ...] = ()
         self._sequences = self._collect_sequences(self.keymap_in_use)
+        self._quit_anywhere = self._untypable_keys(self.keymap_in_use.keys.get("app.quit", ()))
         self.showing = "library"  # which pane a narrow layout shows
         self._width = 0  # the terminal's width as of the last resize (0 until one arrives)
         self._height = 0
@@ -462,6 +464,12 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         super().notify(visible(str(message), single_line=False), title=visible(str(title)), severity=severity,
                        timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's copy key) says how to quit, as Textual's own hint does but without markup."""
+        keys = self.keys_for("app.quit")
+        if keys:
+            self.notify(f"Press {keys.split(', ')[0]} to quit the app", title="Do you want to quit?")
+
     async def action_quit(self) -> None:
         self._save_position()
         self.exit()
@@ -534,12 +542,27 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
                     sequences.setdefault(tuple(key.split()), []).append(action_id)
         return sequences
 
+    @staticmethod
+    def _untypable_keys(keys: tuple[str, ...] | list[str]) -> frozenset[str]:
+        """The keys no text box types (ctrl+ and alt+ combinations, function keys)."""
+        return frozenset(key for key in keys if " " not in key
+                         and (key.startswith(("ctrl+", "alt+")) or re.fullmatch(r"f\d{1,2}", key)))
+
     async def on_event(self, event: events.Event) -> None:
         """Once a sequence has begun (emacs's `ctrl+x`), its next key belongs to the sequence: it
-        must not also reach the focused widget, whose single-key binding (`o` sorts) would fire."""
-        if (isinstance(event, events.Key) and not event.is_forwarded and self._pending_keys
-                and self._continue_sequence(event)):
-            return
+        must not also reach the focused widget, whose single-key binding (`o` sorts) would fire.
+
+        The quit keys that cannot be typed (`ctrl+q`) quit from every screen, dialogs included, as
+        Textual's own `ctrl+q` does: the app's `app.quit` binding replaces Textual's priority one,
+        and a modal dialog hides the app's bindings, so without this a dialog swallowed them."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if event.key in self._quit_anywhere:
+                self._pending_keys = ()
+                event.stop()
+                await self.run_action("quit")
+                return
+            if self._pending_keys and self._continue_sequence(event):
+                return
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:

@@ -794,9 +794,9 @@ def print_comparison(comparison: "Comparison") -> None:
             out.print(Text("Figures differ?", style="bold"))
             for diff in alignment.figures:
                 line = Text("  ")
-                line.append_text(_safe(diff.a_text, FIGURE_STYLE))
+                line.append_text(_safe(diff.a_text, style=FIGURE_STYLE))
                 line.append(" (A)  vs  ")
-                line.append_text(_safe(diff.b_text, FIGURE_STYLE))
+                line.append_text(_safe(diff.b_text, style=FIGURE_STYLE))
                 line.append(f" (B), {diff.kind}" + ("" if diff.aligned else ", related sentences"), style="dim")
                 out.print(line, soft_wrap=True)
                 out.print(Text.assemble("    A: ", marked(a.body, diff.a_context, (diff.a,), FIGURE_STYLE)),
@@ -807,8 +807,8 @@ def print_comparison(comparison: "Comparison") -> None:
             out.print(Text("Shared quotes", style="bold"))
             for quote in alignment.quotes:
                 line = Text("  “")
-                line.append_text(Text(" ".join(quote.text.split())))
-                line.append("” — " + (quote.speaker or "speaker not recognised"), style="dim")
+                line.append_text(_safe(" ".join(quote.text.split())))
+                line.append_text(_safe("” — " + (quote.speaker or "speaker not recognised"), style="dim"))
                 out.print(line, soft_wrap=True)
         out.print()
     if comparison.coverage:
@@ -822,7 +822,7 @@ def print_comparison(comparison: "Comparison") -> None:
         for group in comparison.coverage:
             cells = [Text("●" if group.carried_by(i) else "·") for i in ids]
             who = "only here" if len(group.members) == 1 else f"shared by {len(group.members)} of {len(ids)}"
-            table.add_row(Text(group.text[:200]), *cells, Text(who))
+            table.add_row(_safe(" ".join(group.text[:200].split())), *cells, Text(who))
         out.print(table)
         for index, article in enumerate(comparison.articles):
             out.print(Text(f"  {index + 1} = {label(article, 60)}", style="dim"))

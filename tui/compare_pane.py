@@ -175,9 +175,9 @@ class CompareScreen(Screen[None]):
                 text.append_text(plain(who))
             for diff in self.comparison.pairs[(id_a, id_b)].figures:
                 text.append("\n  figures differ? ", style="bold")
-                text.append_text(plain(diff.a_text, FIGURE_STYLE))
+                text.append_text(plain(diff.a_text, style=FIGURE_STYLE))
                 text.append(" vs ")
-                text.append_text(plain(diff.b_text, FIGURE_STYLE))
+                text.append_text(plain(diff.b_text, style=FIGURE_STYLE))
                 text.append(f" ({diff.kind}{'' if diff.aligned else ', related sentences'})\n", style="dim")
                 for side, sentence in (("A", diff.a_sentence), ("B", diff.b_sentence)):
                     letter = "ABC"[self.ids.index(id_a if side == "A" else id_b)]
