@@ -716,3 +716,62 @@ async def test_a_maximised_reader_stays_visible_when_the_terminal_narrows(librar
         await pilot.resize_terminal(*WIDE)
         await pilot.pause()
         assert app.library_pane.display and app.reader_pane.display
+
+
+# ----------------------------------------------------------------- typing into a box as it opens
+def burst(app: BroadsheetApp, keys: list[str]) -> None:
+    """Keys as a terminal delivers a paste or fast typing: all queued before the app handles the first."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else {"enter": "\r", "space": " "}.get(key)))
+
+
+@pytest.mark.parametrize("opening, box", [
+    (["F"], "#library-filter"),
+    (["t"], "#tag-input"),
+    (["slash"], "#search-input"),
+    (["i"], "#import-target"),
+    (["A", "f"], "#annotations-filter"),
+])
+async def test_keys_typed_while_a_text_box_opens_go_into_it(library: Library, opening: list[str], box: str) -> None:
+    """"F" then "wire" in one burst: "i" used to open Import and the other letters were lost."""
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        for key in opening[:-1]:
+            await pilot.press(key)
+        stack = len(app.screen_stack)
+        burst(app, [opening[-1], *"wire"])
+        await wait_until(pilot, lambda: app._held_keys is None and getattr(app.focused, "value", None) == "wire")
+        assert app.focused is app.screen.query_one(box)
+        assert not isinstance(app.screen, ImportDialog) or box == "#import-target"
+        assert len(app.screen_stack) == stack + (0 if opening[-1] in ("F", "f") else 1)
+
+
+async def test_a_burst_with_enter_applies_the_filter(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        burst(app, ["F", *"border", "enter"])
+        await wait_until(pilot, lambda: app.library_pane.view.text == "border")
+        assert app.focused is app.library_pane.table
+
+
+async def test_held_keys_go_on_if_no_text_box_takes_focus(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        app.expect_typing()
+        burst(app, ["question_mark"])
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))  # after HOLD_SECONDS, as typed
+        assert app._held_keys is None
+
+
+async def wait_until(pilot: Any, condition: Any, seconds: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)

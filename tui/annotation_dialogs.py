@@ -42,6 +42,8 @@ def _quote_line(quote: str, width: int = 70) -> Text:
 class NoteDialog(ModalScreen[str | None]):
     """A multi-line note. Ctrl+S (or the button) saves, Esc cancels."""
 
+    TAKES_TYPING = True  # keys typed while it opens go into its text box (BroadsheetApp.expect_typing)
+
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="dialog.save_note"),
                 Binding("escape", "cancel", "Cancel", id="dialog.cancel_note")]
 
@@ -88,6 +90,8 @@ def parse_tags(value: str) -> tuple[str, ...]:
 
 
 class HighlightTagsDialog(ModalScreen[tuple[str, ...] | None]):
+
+    TAKES_TYPING = True  # keys typed while it opens go into its text box (BroadsheetApp.expect_typing)
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_tags")]
 
     def __init__(self, quote: str, tags: tuple[str, ...]) -> None:
@@ -167,6 +171,8 @@ class PickHighlightDialog(ModalScreen[tuple["Annotation", str] | None]):
 
 class ColorLabelsDialog(ModalScreen[dict[int, str] | None]):
     """A name for each colour ("1 = key claim"). Enter in the last box or Save keeps them."""
+
+    TAKES_TYPING = True  # keys typed while it opens go into its text box (BroadsheetApp.expect_typing)
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_labels"),
                 Binding("ctrl+s", "save", "Save", id="dialog.save_labels")]

@@ -331,6 +331,7 @@ class AnnotationsScreen(Screen[None]):
 
     def start_filter(self) -> None:
         box = self.query_one("#annotations-filter", Input)
+        self.app.expect_typing()  # type: ignore[attr-defined]  # the keys after F go into the box
         box.remove_class("hidden")
         box.value = self.filter.text
         box.focus()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
 from textual import events, work
@@ -13,7 +13,8 @@ from textual.app import App, ComposeResult
 from textual.notifications import SeverityLevel
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Static
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Input, Static, TextArea
 
 from store import Article, ImportReport, Library, LibraryError, LibraryLocked
 from store.demo import demo_files
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from store import SearchHit
 
 NARROW_WIDTH = 100
+HOLD_SECONDS = 0.5  # longest wait for an opening text box to take focus before held keys go on
+TEXT_BOXES = (Input, TextArea)
 STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick enough to wait for
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
@@ -73,6 +76,8 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self._stories_loading = False
         self._stories_hint_shown = False
         self._story_build: StoryBuild | None = None
+        self._held_keys: list[events.Key] | None = None  # keys typed while a text box opens
+        self._hold_timer: Timer | None = None
         self._quitting = False  # set on exit: background work stops at its next progress report
         self._last_query = ""  # the search pane opens on the last query
 
@@ -464,6 +469,34 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         super().notify(visible(str(message), single_line=False), title=visible(str(title)), severity=severity,
                        timeout=timeout, markup=False)
 
+    # ------------------------------------------------------------------ typing into a box that opens
+    def expect_typing(self) -> None:
+        """A text box is opening (a filter, a dialog, search): hold the keys that arrive before it
+        has focus and type them into it then. Textual hands each key to the widget focused when it
+        arrived, so without this a burst ("F" then "wire", or a paste) ran "i" as Import and lost
+        the rest. Released when a text box takes focus, or after HOLD_SECONDS if none does."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self._hold_timer = self.set_timer(HOLD_SECONDS, self._release_held_keys)
+
+    def _release_held_keys(self) -> None:
+        held, self._held_keys = self._held_keys or [], None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))  # routed anew, to what has focus now
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self._held_keys is not None and isinstance(event.widget, TEXT_BOXES):
+            self._release_held_keys()
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        result = super().push_screen(screen, *args, **kwargs)
+        if getattr(self.screen, "TAKES_TYPING", False):
+            self.expect_typing()  # a dialog with a text box, which gets focus only once it is mounted
+        return result
+
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's copy key) says how to quit, as Textual's own hint does but without markup."""
         keys = self.keys_for("app.quit")
@@ -567,7 +600,13 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
 
     def on_key(self, event: events.Key) -> None:
         """Multi-key sequences such as vim's `g g`: Textual has none, so we collect keys that no
-        binding took and run the action whose sequence they complete."""
+        binding took and run the action whose sequence they complete. While a text box opens,
+        keys are held for it instead (expect_typing): neither bindings nor sequences see them."""
+        if self._held_keys is not None:
+            self._held_keys.append(event)
+            event.stop()
+            event.prevent_default()  # App._on_key, next in line, would run their bindings
+            return
         self._continue_sequence(event)
 
     def _continue_sequence(self, event: events.Key) -> bool:

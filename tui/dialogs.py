@@ -43,6 +43,8 @@ class ConfirmDialog(ModalScreen[bool]):
 class TagDialog(ModalScreen[tuple[list[str], list[str]] | None]):
     """Tags to add and (with a leading -) to remove."""
 
+    TAKES_TYPING = True  # keys typed while it opens go into its text box (BroadsheetApp.expect_typing)
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, title: str, tags: tuple[str, ...]) -> None:
@@ -66,6 +68,8 @@ class TagDialog(ModalScreen[tuple[list[str], list[str]] | None]):
 
 class ImportDialog(ModalScreen[ImportReport | None]):
     """A path or URL, imported in a worker thread with a progress bar; refusals listed at the end."""
+
+    TAKES_TYPING = True  # keys typed while it opens go into its text box (BroadsheetApp.expect_typing)
 
     BINDINGS = [Binding("escape", "close", "Close", id="dialog.close")]
 

@@ -349,6 +349,7 @@ class LibraryPane(Vertical):
 
     def start_filter(self) -> None:
         box = self.query_one("#library-filter", Input)
+        self.app.expect_typing()  # type: ignore[attr-defined]  # the keys after F go into the box
         box.remove_class("hidden")
         box.value = self.view.text
         box.focus()

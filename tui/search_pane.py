@@ -87,6 +87,8 @@ def result_prompt(hit: SearchHit) -> Text:
 class SearchScreen(Screen["SearchHit | None"]):
     """Dismissed with the hit to open (Enter) or None (Esc)."""
 
+    TAKES_TYPING = True  # keys typed while it opens go into its text box (BroadsheetApp.expect_typing)
+
     DEFAULT_CSS = """
     SearchScreen { layout: vertical; }
     #search-input { margin: 0 1; }
