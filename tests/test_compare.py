@@ -79,6 +79,8 @@ def test_cli_compare_prints_header_pairs_figures_and_quotes(seeded: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert "shared passages" in result.stdout and "Victor Giorgana" in result.stdout
     assert "U.S.-Mexican" in result.stdout
+    # piped, the styles are gone: differing words are marked in the text, as git's word diff does
+    assert "[-" in result.stdout and "-]" in result.stdout and "{+" in result.stdout and "+}" in result.stdout
     result = run(seeded, "compare", ids["001"], ids["004"])
     assert "181,163" in result.stdout and "118,000" in result.stdout and "Figures differ?" in result.stdout
     result = run(seeded, "compare", ids["002"], ids["003"])
@@ -182,8 +184,11 @@ async def test_figures_are_marked_and_listed(library: Library) -> None:
         assert "figures differ?" in header and "181,163" in header and "118,000" in header
         await pilot.press("f")
         await pilot.pause()
-        left = screen.columns[0]
+        left, right = screen.columns
         assert left.text[left.cursor:left.cursor + 7] == "181,163"
+        # the other report's figure comes level with it, under its cursor
+        assert right.text[right.cursor:right.cursor + 7] == "118,000"
+        assert left.offset_to_row(left.cursor) - left.top_row == right.offset_to_row(right.cursor) - right.top_row
 
 
 async def test_coverage_view_and_picking_two_columns(library: Library) -> None:
@@ -331,3 +336,23 @@ async def test_a_three_way_header_names_each_pair_by_its_columns(library: Librar
             block = header.split(f"{la} vs {lb}: ", 1)[1].split(" vs ", 1)[0]
             assert f"{la} " in block and f"found in {lb}" in block and f"found in {la}" in block
         assert "found in C" in header
+
+
+async def test_narrow_compare_brings_the_hidden_column_level_when_shown(library: Library) -> None:
+    """At 80 columns one report shows at a time: `n n` then `→` opens the other at the partner passage."""
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_pair(app, pilot, [ids["000"], ids["001"]])
+        left, right = screen.columns
+        for _ in range(3):
+            await pilot.press("n")
+        await pilot.pause()
+        span = next(s for s in screen.shared[0] if s[0] == left.cursor)
+        partner = screen.partners[(0, span)][1]
+        height = left.offset_to_row(span[0]) - left.top_row
+        await pilot.press("right")
+        await pilot.pause()
+        await pilot.pause()
+        assert right.has_focus and right.top_row > 0
+        assert right.offset_to_row(partner[0]) - right.top_row == height

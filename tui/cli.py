@@ -783,9 +783,10 @@ def print_comparison(comparison: "Comparison") -> None:
             table = Table(show_lines=True, expand=True)
             table.add_column(Text("A: " + label(a)), ratio=1)
             table.add_column(Text("B: " + label(b)), ratio=1)
+            plain_output = not out.is_terminal  # styles are lost in a pipe: mark the words in the text
             for pair in alignment.pairs:
-                left = marked(a.body, pair.a, pair.differ_a)
-                right = marked(b.body, pair.b, pair.differ_b)
+                left = marked(a.body, pair.a, pair.differ_a, brackets=("[-", "-]") if plain_output else None)
+                right = marked(b.body, pair.b, pair.differ_b, brackets=("{+", "+}") if plain_output else None)
                 if pair.moved:
                     right = Text.assemble(("↕ moved ", "italic magenta"), right)
                 table.add_row(left, right)

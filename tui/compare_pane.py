@@ -101,6 +101,9 @@ class CompareScreen(Screen[None]):
         self.figure_spans: list[list[tuple[int, int]]] = [[] for _ in self.articles]
         # (column, sentence span) -> {other column: partner span}
         self.partners: dict[tuple[int, tuple[int, int]], dict[int, tuple[int, int]]] = {}
+        # a differing figure's counterparts, by column: `f` brings them level (they may sit in sentences that
+        # are only related, not aligned, so the shared passages cannot lead there)
+        self.figure_partners: dict[tuple[int, tuple[int, int]], dict[int, tuple[int, int]]] = {}
         self._syncing = False
         self._focused_index = 0
 
@@ -145,11 +148,17 @@ class CompareScreen(Screen[None]):
 
     def focus_column(self, index: int) -> None:
         index %= len(self.articles)
+        previous = self._focused_index if self._focused_index != index and self.is_mounted else None
         self._focused_index = index
         for i in range(len(self.articles)):
             self.query_one(f"#compare-col-{i}").set_class(i == index, "-focused")
         self._apply_narrow()
         self.column(index).focus()
+        if previous is not None and self.has_class("-narrow"):
+            # a hidden column was not scrolled along (it had no width to wrap to): level it with the
+            # one just left once it is laid out, so `n` then `→` shows the partner passage
+            left = self.column(previous)
+            self.call_after_refresh(self.sync_from, left)
 
     # ---------------------------------------------------------------- header
     def _header(self) -> Text:
@@ -237,6 +246,8 @@ class CompareScreen(Screen[None]):
                 self._layers[cb]["figure"].append((*diff.b, FIGURE_STYLE))
                 self.figure_spans[ca].append(diff.a)
                 self.figure_spans[cb].append(diff.b)
+                self.figure_partners.setdefault((ca, diff.a), {}).setdefault(cb, diff.b)
+                self.figure_partners.setdefault((cb, diff.b), {}).setdefault(ca, diff.a)
         for spans in (*self.shared, *self.unique, *self.figure_spans):
             spans.sort()
 
@@ -263,7 +274,23 @@ class CompareScreen(Screen[None]):
             target = starts[position] if position >= 0 else starts[-1]
         view.cursor = target
         view.scroll_to_offset(max(0, view.row_to_offset(max(0, view.offset_to_row(target) - 2))))
-        self.sync_from(view)
+        if kind == "figure":
+            self.level_figure(view, spans[starts.index(target)])
+        else:
+            self.sync_from(view)
+
+    def level_figure(self, view: CompareColumn, span: tuple[int, int]) -> None:
+        """Put the other reports' side of a differing figure level with it, cursor on it."""
+        height = view.offset_to_row(span[0]) - view.top_row
+        self._syncing = True
+        try:
+            for column, partner in self.figure_partners.get((view.index, span), {}).items():
+                other = self.column(column)
+                other.cursor = partner[0]
+                other.scroll_to(y=max(0, other.offset_to_row(partner[0]) - height), animate=False, force=True,
+                                immediate=True)
+        finally:
+            self._syncing = False
 
     def on_article_view_moved(self, message: ArticleView.Moved) -> None:
         view = message.article_view

@@ -56,12 +56,27 @@ def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, 
     return text
 
 
-def marked(body: str, span: tuple[int, int], marks: tuple[tuple[int, int], ...], style: str = DIFFER_STYLE) -> Text:
-    """body[span] as plain text with `marks` (spans into body) styled."""
+def marked(body: str, span: tuple[int, int], marks: tuple[tuple[int, int], ...], style: str = DIFFER_STYLE,
+           brackets: tuple[str, str] | None = None) -> Text:
+    """body[span] as plain text with `marks` (spans into body) styled. With `brackets`, each mark
+    is also written between them, for output that loses styles (a pipe, a file): git's word-diff
+    convention, "[-old-]" on one side and "{+new+}" on the other."""
     start, end = span
-    text = Text(visible(body[start:end], single_line=True) if "\n" not in body[start:end] else
-                visible(body[start:end]))
-    if len(text.plain) == end - start:  # styles need the offsets to survive cleaning
-        for mark_start, mark_end in marks:
-            text.stylize(style, max(0, mark_start - start), max(0, mark_end - start))
-    return text
+    piece = body[start:end]
+    text = Text(visible(piece, single_line=True) if "\n" not in piece else visible(piece))
+    if len(text.plain) != end - start:  # styles need the offsets to survive cleaning
+        return text
+    inside = sorted((max(0, s - start), min(end - start, e - start)) for s, e in marks if s < end and e > start)
+    if brackets is None:
+        for mark_start, mark_end in inside:
+            text.stylize(style, mark_start, mark_end)
+        return text
+    result, at = Text(), 0
+    for mark_start, mark_end in inside:
+        if mark_start < at:
+            continue
+        result.append(text.plain[at:mark_start])
+        result.append(brackets[0] + text.plain[mark_start:mark_end] + brackets[1], style=style)
+        at = mark_end
+    result.append(text.plain[at:])
+    return result
