@@ -25,7 +25,7 @@ How (see FACTS.md "Aligning two reports"):
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy
@@ -222,8 +222,25 @@ def _line_of(body: str, offset: int) -> str:
     return body[start:] if end < 0 else body[start:end]
 
 
-def _candidates(side_a: _Side, side_b: _Side) -> list[tuple[int, int, float, float]]:
-    """(i, j, weight, dice) for sentence pairs that share enough content words."""
+def _sentence_at(side: _Side, offset: int) -> int:
+    return max(0, bisect_right([s.start for s in side.sentences], offset) - 1)
+
+
+def _quote_bonus(side_a: _Side, side_b: _Side, found: list[SharedQuote]) -> dict[tuple[int, int], float]:
+    """Extra weight for sentence pairs that carry the same quote: when one report splits a sentence
+    ("“…,” said Victor Giorgana, a congressman…" becomes a paraphrase of the attribution and the
+    quote), the quote is the passage they share, not the paraphrase with more words in common."""
+    bonus: dict[tuple[int, int], float] = {}
+    for quote in found:
+        key = (_sentence_at(side_a, quote.a[0]), _sentence_at(side_b, quote.b[0]))
+        bonus[key] = bonus.get(key, 0.0) + len(quote.text.split())
+    return bonus
+
+
+def _candidates(side_a: _Side, side_b: _Side,
+                bonus: dict[tuple[int, int], float] | None = None) -> list[tuple[int, int, float, float]]:
+    """(i, j, weight, dice) for sentence pairs that share enough content words; `bonus` adds to
+    the weight of pairs that share a quote."""
     rows, cols = side_a.eligible, side_b.eligible
     if not rows or not cols:
         return []
@@ -237,8 +254,10 @@ def _candidates(side_a: _Side, side_b: _Side) -> list[tuple[int, int, float, flo
     cover = lcs / numpy.minimum(len_a, len_b)
     good = (dice >= MIN_DICE) | ((cover >= MIN_COVER) & (lcs >= MIN_COVER_WORDS))
     found = []
+    bonus = bonus or {}
     for r, c in zip(*numpy.nonzero(good)):
-        found.append((rows[int(r)], cols[int(c)], float(lcs[r, c]), float(dice[r, c])))
+        i, j = rows[int(r)], cols[int(c)]
+        found.append((i, j, float(lcs[r, c]) + bonus.get((i, j), 0.0), float(dice[r, c])))
     # keep the three best per sentence on each side: repetitive text must not blow up the chain
     found.sort(key=lambda item: -item[2])
     per_a: dict[int, int] = {}
@@ -469,7 +488,8 @@ def align_texts(text_a: str, text_b: str, *, boilerplate: frozenset[str] | set[s
     vocabulary: dict[str, str] = {}
     side_a = _Side(text_a, boilerplate, vocabulary)
     side_b = _Side(text_b, boilerplate, vocabulary)
-    candidates = _candidates(side_a, side_b)
+    shared_quotes = _shared_quotes(side_a, side_b)
+    candidates = _candidates(side_a, side_b, _quote_bonus(side_a, side_b, shared_quotes))
     chain = _ordered_chain(candidates, len(side_b.sentences))
     taken_a = {i for i, _ in chain}
     taken_b = {j for _, j in chain}
@@ -496,7 +516,7 @@ def align_texts(text_a: str, text_b: str, *, boilerplate: frozenset[str] | set[s
         tuple(side_b.span(j) for j in side_b.counted if j not in taken_b),
         tuple(side_a.span(i) for i, flag in enumerate(side_a.boilerplate) if flag),
         tuple(side_b.span(j) for j, flag in enumerate(side_b.boilerplate) if flag),
-        tuple(_shared_quotes(side_a, side_b)),
+        tuple(shared_quotes),
         tuple(_figure_diffs(side_a, side_b, sorted(chain | moved))),
         words_a, words_b,
         round(shared_words_a / words_a, 3) if words_a else 0.0,

@@ -123,6 +123,17 @@ def test_seed_000_and_001_share_lead_border_passage_and_giorgana_quote() -> None
     assert 0.1 < result.share_a <= 1 and 0 < result.share_b < result.share_a
 
 
+def test_a_sentence_split_in_two_aligns_with_the_half_that_carries_the_quote() -> None:
+    """001 splits 000's "“It can’t just be about one issue…,” said Victor Giorgana, a congressman…"
+    into a paraphrase of the attribution and the quote: the quote is the shared passage (it was
+    paired with the paraphrase, and the coverage view called the quote "only here")."""
+    a, b = seed("000"), seed("001")
+    result = align_texts(a, b)
+    pair = next(p for p in result.pairs if "put us at a disadvantage" in a[p.a[0]:p.a[1]])
+    assert "put us at a disadvantage" in b[pair.b[0]:pair.b[1]]
+    assert not any("put us at a disadvantage" in b[s:e] for s, e in result.unique_b)
+
+
 def test_seed_001_and_004_deportation_figures_differ() -> None:
     a, b = seed("001"), seed("004")
     result = align_texts(a, b)
