@@ -19,7 +19,12 @@ _PATTERNS = re.compile(
     r".*\bnewsletter\b.{0,40}|follow us\b.*|share this\b.*|image:.*|photo:.*|getty images|"
     r"(?:ap|afp|reuters|getty)(?: photo)?/.*|.*\b(?:photo|image) (?:by|credit|courtesy)\b.*|"
     r"copyright\b.*|all rights reserved.*|©.*|this article (?:was|has been) (?:updated|corrected)\b.*|"
-    r"(?:we|you) (?:use|accept) cookies.*|advertisement\s*[-–—].*)$",
+    r"(?:we|you) (?:use|accept) cookies.*|advertisement\s*[-–—].*|"
+    r".*\bplease enable javascript\b.*|"
+    # a byline with its outlet ("Dave Bangert and Dwight Adams/ Journal & Courier"): two reports by
+    # the same desk share it, but it is not a passage they share
+    r"(?:by\s+)?[^\W\d_][\w.'’\-]*(?:\s+[\w.'’\-]+){1,3}(?:\s*(?:,|and|&)\s*[^\W\d_][\w.'’\-]*(?:\s+[\w.'’\-]+){1,3})?"
+    r"\s*/\s*[\w.&;'’ \-]{2,60})$",
     re.IGNORECASE,
 )
 _NORMALIZE_RE = re.compile(r"[\W_]+")

@@ -8,6 +8,7 @@ credits, subscription nags. Paragraphs are kept, one per line, separated by a bl
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -50,6 +51,19 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# A well-formed character reference ("&amp;", "&#8217;", "&#x2014;"): scraped text often keeps
+# them ("Journal &amp; Courier"). Only with the semicolon: "AT&T" or "&copy2019" stay as written.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decode_entities(text: str) -> str:
+    """HTML character references as the characters they stand for (before controls are stripped:
+    "&#27;" is an escape character too)."""
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda match: html.unescape(match.group(0)), text)
+
+
 def clean_origin(text: str) -> str:
     """A file path or URL as recorded: no controls, escapes or line breaks (a file's name is as
     untrusted as its text), but otherwise as given, so the same file always gives the same origin."""
@@ -83,6 +97,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
           r"continue reading(?: the main story)?(?: below)?|skip (?:to content|advertisement))"),
     _rule("video teaser", r"(?:watch|video|listen)\s*:.*", max_words=30),
     _rule("video player", r"click to (?:play|expand|watch|enlarge)\b.*"),
+    _rule("video player", r".*\b(?:please )?enable javascript\b.*", max_words=20),
     _rule("sponsored", r"(?:sponsored(?: content| links?| stories)?|paid content|promoted(?: stories)?|"
           r"source link|original source|recommended(?: for you)?|most popular|trending now)"),
     _rule("subscription nag", r".*\b(?:subscribe (?:to|now|today)|subscription page|start your subscription|"
@@ -183,8 +198,8 @@ def split_paragraphs(text: str) -> list[str]:
 
 def clean_text(text: str) -> str:
     """The stored form of an article body: normalised, boilerplate removed, paragraphs separated
-    by one blank line."""
-    return "\n\n".join(clean_paragraphs(split_paragraphs(normalise(text))))
+    by one blank line. Character references are decoded first ("Journal &amp; Courier")."""
+    return "\n\n".join(clean_paragraphs(split_paragraphs(normalise(decode_entities(text)))))
 
 
 def word_count(text: str) -> int:

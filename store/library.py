@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .export import AnnotationImportReport
 from .atomic import atomic_write, remove_stale_temporaries
 from .bodies import BodyStore, content_hash
-from .cleaning import clean_line, clean_origin, clean_text, word_count
+from .cleaning import clean_line, clean_origin, clean_text, word_count, decode_entities
 from .errors import LibraryCorrupt, LibraryError, LibraryLocked, ReadOnlyLibrary, UnknownArticle
 from .paths import default_library_path
 from .records import Article, Candidate, ImportOutcome, ImportReport, ProgressCallback
@@ -424,7 +424,7 @@ class Library:
             if not body:
                 report.outcomes.append(ImportOutcome(candidate.origin, "refused", "no article text after cleaning"))
                 continue
-            title = clean_line(candidate.title) or _title_from(body)
+            title = clean_line(decode_entities(candidate.title)) or _title_from(body)
             digest = content_hash(body)
             existing = seen_hash.get(digest) or self._by_hash.get(digest)
             if existing is not None:

@@ -197,6 +197,18 @@ def test_a_credit_glued_to_a_paragraph_goes_and_the_paragraph_stays() -> None:
     assert clean_text(clean_text(f"{credit} {paragraph}")) == paragraph
 
 
+def test_character_references_are_decoded_and_bare_ampersands_kept() -> None:
+    text = "Dave Bangert and Dwight Adams, Journal &amp; Courier: &#8220;no&#8221; &#x2014; AT&T, &copy2019 &bogus;"
+    assert clean_text(text) == "Dave Bangert and Dwight Adams, Journal & Courier: “no” — AT&T, &copy2019 &bogus;"
+    assert clean_text("a &#27;[31mred&#x1b;]52;c;x&#7; b") == "a [31mred]52;c;x b"  # decoded, then stripped
+    assert clean_text(clean_text("x &amp;amp; y")) == "x & y"
+
+
+def test_a_script_notice_is_boilerplate() -> None:
+    assert clean_text(f"{LEAD}\n\nOriginal story: please enable javascript to watch this video\n\n{NEXT}") == \
+        f"{LEAD}\n\n{NEXT}"
+
+
 def test_repeated_caption_is_kept_once() -> None:
     assert clean_text(f"{LEAD}\n{LEAD}\n\n{NEXT}") == f"{LEAD}\n\n{NEXT}"
 
