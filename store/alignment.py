@@ -432,7 +432,8 @@ def _differing(figs_a: list[Figure], figs_b: list[Figure]) -> list[tuple[Figure,
     for kind in ("count", "money", "percent", "date", "year"):
         only_a = [f for f in figs_a if f.kind == kind and not any(same_value(f, g) for g in figs_b)]
         only_b = [g for g in figs_b if g.kind == kind and not any(same_value(g, f) for f in figs_a)]
-        pairs.extend(zip(only_a, only_b))
+        for unit in dict.fromkeys(f.unit for f in only_a):  # a measurement against the same measure only
+            pairs.extend(zip([f for f in only_a if f.unit == unit], [g for g in only_b if g.unit == unit]))
     return pairs
 
 

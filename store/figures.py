@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Figure", "figures", "same_value"]
+__all__ = ["Figure", "comparable", "figures", "same_value"]
 
 _MONTHS = {name: index for index, names in enumerate((
     "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
@@ -33,6 +33,29 @@ class Figure:
     text: str
     kind: str
     value: float
+    unit: str = ""  # a count's unit of measure when it has one ("mile" in "60 miles", "year" in "13-year-old")
+
+
+# Units that make a count a measurement: two counts are compared only if they measure the same
+# thing, so "60 miles" never "differs" from "a 13-year-old" (counts of things, "181,163
+# deportations" and "118,000 Central Americans", are still compared: they may be the same count).
+MEASURES = frozenset("""mile kilometer km meter metre foot feet inch yard pound lb kg kilogram ton tonne gallon
+liter litre acre hectare degree year month week day hour minute second mph percent point""".split())
+_UNIT_AFTER = re.compile(r"[\s\-]{0,2}([A-Za-z]+)")
+
+
+def _unit(text: str, end: int) -> str:
+    match = _UNIT_AFTER.match(text, end)
+    if match is None:
+        return ""
+    word = match.group(1).lower()
+    singular = word[:-1] if word.endswith("s") and word[:-1] in MEASURES else word
+    return singular if singular in MEASURES else ""
+
+
+def comparable(a: Figure, b: Figure) -> bool:
+    """Whether two figures of one kind measure the same thing (see MEASURES)."""
+    return a.kind == b.kind and a.unit == b.unit
 
 
 def _number(text: str) -> float | None:
@@ -72,7 +95,8 @@ def figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
                 kind = "year"
             else:
                 kind = "count"
-            found.append(Figure(match.start(), match.end(), match.group(), kind, value))
+            found.append(Figure(match.start(), match.end(), match.group(), kind, value,
+                                _unit(text, match.end()) if kind == "count" else ""))
     return found
 
 

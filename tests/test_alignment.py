@@ -103,6 +103,16 @@ def test_equal_figures_and_rounding_are_not_flagged() -> None:
     assert align_texts(a, b).figures == ()
 
 
+def test_a_measurement_is_compared_only_with_the_same_measure() -> None:
+    """"60 miles" against "a 13-year-old" is not a figure that differs; 60 against 45 miles is."""
+    base = "The police chase went on for {} on Monday before the driver stopped near the bridge."
+    assert not align_texts(base.format("60 miles"), base.format("a 13-year-old's")).figures
+    diff = align_texts(base.format("60 miles"), base.format("45 miles")).figures
+    assert [(d.a_text, d.b_text) for d in diff] == [("60", "45")]
+    assert [(f.text, f.unit) for f in figures("a 13-year-old drove 60 miles; 40 people")] == [
+        ("13", "year"), ("60", "mile"), ("40", "")]
+
+
 def test_figure_kinds() -> None:
     found = {(f.text, f.kind) for f in figures("worth $500 billion, up 3.5% on Jan. 20, 2015, and 1.5 million people")}
     assert found == {("$500 billion", "money"), ("3.5%", "percent"), ("Jan. 20", "date"), ("2015", "year"),
