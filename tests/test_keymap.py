@@ -525,7 +525,7 @@ def test_config_command_reports_file_keymap_and_problems(tmp_path: Path, isolate
     result = run_cli(tmp_path, isolated_config, "config")
     assert result.returncode == 0
     assert f"config file: {isolated_config}\n" in result.stdout
-    assert "key map:     emacs (1 overridden)" in result.stdout
+    assert "key map:     emacs (0 of 1 overrides in effect)" in result.stdout  # the one is ignored, below
     assert (f'  {isolated_config}:3: key "tab" for reader.close is reserved (it moves the focus); '
             "override ignored") in result.stdout.splitlines()
 

@@ -26,7 +26,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("app.help", "help", "Show the keys of this pane", "app"),
     ActionSpec("app.focus_library", "focus_library", "Go to the library", "app"),
     ActionSpec("app.focus_reader", "focus_reader", "Go to the reader", "app"),
-    ActionSpec("app.toggle_layout", "toggle_layout", "Switch between library and reader (narrow)", "app"),
+    ActionSpec("app.toggle_layout", "toggle_layout", "Reader full width and back (narrow: library or reader)", "app"),
     ActionSpec("app.import", "import_dialog", "Import files, folders, URLs or feeds", "app"),
     # library pane
     ActionSpec("library.down", "cursor_down", "Next article", "library"),

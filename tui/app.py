@@ -290,8 +290,8 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         question = Text("Delete ")
         question.append_text(plain(article.title, style="bold"))
         undo = self.keys_for("library.undo")
-        question.append("?\nIts text stays on disk until the library is cleaned" +
-                        (f"; {undo} undoes this." if undo else "."))
+        question.append("?\nIts text and highlights are kept on disk" +
+                        (f", so {undo} undoes this." if undo else "."))
 
         def apply(yes: bool | None) -> None:
             if not yes:

@@ -730,7 +730,13 @@ def config_command(path_only: bool) -> None:
     keymap, more = effective_keymap(config)
     problems = sort_problems(problems + more)
     out.print(_safe(f"config file: {config.path}" + ("" if config.path.is_file() else " (not created yet)")))
-    out.print(_safe(f"key map:     {keymap.name}" + (f" ({len(config.overrides)} overridden)" if config.overrides else "")))
+    # an override that is malformed or loses a clash is not in effect (its problem is listed below)
+    applied = sum(1 for action_id, keys in config.overrides.items()
+                  if {k.lower() for k in keymap.keys.get(action_id, ())} & {str(k).lower() for k in keys})
+    in_effect = "" if not config.overrides else (
+        f" ({applied} overridden)" if applied == len(config.overrides)
+        else f" ({applied} of {len(config.overrides)} overrides in effect)")
+    out.print(_safe(f"key map:     {keymap.name}{in_effect}"))
     out.print(_safe(f"theme:       {config.theme or '(Textual default)'}"))
     out.print(_safe(f"ui state:    {ui_state_path(config.path)}"))
     if not problems:
