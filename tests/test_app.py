@@ -775,3 +775,21 @@ async def wait_until(pilot: Any, condition: Any, seconds: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         await pilot.pause(0.02)
+
+
+async def test_regrouping_by_story_in_the_background_keeps_an_unmoved_cursor_at_the_top(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list shows at once, grouped by source, then regroups by story: a reader who had not
+    moved found the cursor mid-list, on the article that used to be first."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
+    monkeypatch.setattr(Library, "stories_cached", lambda self: True)
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.library_pane.table
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app._stories_loaded and table.row_keys[0].startswith("group:")
+        assert table.cursor_row == 1  # the first article, under its story's header

@@ -233,7 +233,13 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
 
     def _stories_ready(self) -> None:
         self._stories_loaded = True
+        table = self.library_pane.table
+        untouched = table.cursor_row <= 1  # on the first row (or its group's header): not moved yet
         self.refresh_library()
+        if untouched:
+            # the cursor followed its article into the middle of the regrouped list; a reader who
+            # had not moved yet expects the top of the list, as before it regrouped
+            table.move_cursor(next((i for i, key in enumerate(table.row_keys) if key.startswith("article:")), 0))
 
     def _highlight_counts(self) -> dict[str, int]:
         """Highlights per article, once the library keeps annotations (they come with the notes
