@@ -783,6 +783,11 @@ async def test_regrouping_by_story_in_the_background_keeps_an_unmoved_cursor_at_
     moved found the cursor mid-list, on the article that used to be first."""
     import tui.app
 
+    from store import Candidate
+
+    # the newest article (first by date) is a story of its own, listed last when grouped by story
+    library.add_candidates([Candidate(title="Lone report", body="A harbour closed for the winter on Tuesday.",
+                                      origin="memory:lone", published="2030-01-01")])
     monkeypatch.setattr(tui.app, "STORIES_IN_FOREGROUND", 0)
     monkeypatch.setattr(Library, "stories_cached", lambda self: True)
     app = make_app(library)
@@ -793,3 +798,4 @@ async def test_regrouping_by_story_in_the_background_keeps_an_unmoved_cursor_at_
         await pilot.pause()
         assert app._stories_loaded and table.row_keys[0].startswith("group:")
         assert table.cursor_row == 1  # the first article, under its story's header
+        assert app.library_pane.selected is not None and app.library_pane.selected.title != "Lone report"
