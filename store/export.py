@@ -131,11 +131,18 @@ def to_markdown(lib: "Library", annotations: list[Annotation], labels: dict[int,
     lines = ["---", "generator: broadsheet", f"exported: {now()}", f"highlights: {len(annotations)}",
              f"articles: {len({a.article_id for a in annotations})}", "---", "", "# Highlights", ""]
     current = None
+    titles: dict[str, int] = {}
+    for article_id in dict.fromkeys(a.article_id for a in annotations):
+        title = _article_info(lib, article_id)["title"]
+        titles[title] = titles.get(title, 0) + 1
     for annotation in annotations:
         if annotation.article_id != current:
             current = annotation.article_id
             info = _article_info(lib, current)
-            lines += [f"## {md_escape(info['title']) or '(untitled)'}", ""]
+            heading = md_escape(info["title"]) or "(untitled)"
+            if titles.get(info["title"], 0) > 1:  # two reports under one headline: say which is which
+                heading += f" ({md_escape(info['source']) + ', ' if info['source'] else ''}{info['id'][:6]})"
+            lines += [f"## {heading}", ""]
             meta = []
             if info["source"]:
                 meta.append(f"- Source: {md_escape(info['source'])}")

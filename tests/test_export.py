@@ -332,3 +332,15 @@ def test_round_trip_of_random_annotations(lib: Library, tmp_path_factory: pytest
     for row in csv.DictReader(io.StringIO(exported["csv"], newline="")):
         assert not row["note"].startswith(("=", "+", "-", "@"))
     assert "\x1b" not in exported["md"] + exported["csv"] + exported["jsonld"]
+
+
+def test_markdown_headings_tell_apart_two_reports_with_one_title(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "twins") as lib:
+        lib.add_candidates([Candidate(title="Harbour closed", body=BODY_A, origin="memory:a", source="Reuters"),
+                            Candidate(title="Harbour closed", body=BODY_A.replace("winter", "season"),
+                                      origin="memory:b", source="AP")])
+        for article in lib.articles():
+            lib.annotate(article.id, 0, 11)
+        headings = [line for line in lib.export_annotations("md").splitlines() if line.startswith("## ")]
+        assert len(headings) == 2 and len(set(headings)) == 2
+        assert all(h.startswith("## Harbour closed (") for h in headings)
