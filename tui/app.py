@@ -274,12 +274,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
     def library_pick(self, article: Article | None) -> None:
         if article is None:
             return
-        picked = self.library_pane.picked
-        if article.id in picked:
-            picked.remove(article.id)
-        else:
-            picked.append(article.id)
-        self.refresh_library(keep=article.id)
+        self.library_pane.toggle_pick(article.id)
 
     def library_compare(self, article: Article | None) -> None:
         """Compare the picked articles; with fewer than two picked, the selected article's story."""

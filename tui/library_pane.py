@@ -192,6 +192,7 @@ class LibraryPane(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._articles: list[Article] = []
+        self._positions: dict[str, int] | None = None
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
         self.picked: list[str] = []  # articles picked for comparison, in the order picked
@@ -250,6 +251,7 @@ class LibraryPane(Vertical):
         """Show `articles` as the current view arranges them; keep the cursor on `keep` if present.
         With `stories`, grouping by story becomes the default once some story has two reports."""
         self._articles = articles
+        self._positions = None
         if stories is not None:
             self.stories = story_labels(stories)
             if not self._group_chosen:
@@ -291,18 +293,40 @@ class LibraryPane(Vertical):
         re-read or re-arranged (a filter on unread keeps a just-read row until the next refresh),
         so the cursor stays where the reader left it."""
         key = f"article:{article.id}"
-        if key not in self._row_article:
+        index = self.table.index_of(key)
+        if key not in self._row_article or index is None:
             return
         self._row_article[key] = article
-        self._articles = [article if known.id == article.id else known for known in self._articles]
-        table = self.table
-        table.update_row(table.row_keys.index(key), Row(key, item=article))
+        position = self._article_position().get(article.id)
+        if position is not None:
+            self._articles[position] = article
+        self.table.update_row(index, Row(key, item=article))
+
+    def _article_position(self) -> dict[str, int]:
+        """Where each article is in `_articles` (made once per `show`, so one change is not a
+        pass over a 100k list)."""
+        if self._positions is None:
+            self._positions = {article.id: index for index, article in enumerate(self._articles)}
+        return self._positions
+
+    def toggle_pick(self, article_id: str) -> None:
+        """Pick an article for comparison, or drop it: the picked rows (their numbers) and the
+        status line are redrawn, not the list."""
+        changed = list(self.picked)
+        if article_id in self.picked:
+            self.picked.remove(article_id)
+        else:
+            self.picked.append(article_id)
+            changed.append(article_id)
+        for picked in changed:
+            self.table.refresh_row(f"article:{picked}")
+        self._update_status(len(self._row_article))
 
     def select(self, article_id: str) -> None:
         """Put the cursor on an article's row, if it is shown."""
-        key = f"article:{article_id}"
-        if key in self._row_article:
-            self.table.move_cursor(row=self.table.row_keys.index(key))
+        index = self.table.index_of(f"article:{article_id}")
+        if index is not None:
+            self.table.move_cursor(row=index)
 
     def cells(self, article: Article) -> tuple[Text, ...]:
         title = plain(article.title, style="" if article.read else "bold")
