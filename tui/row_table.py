@@ -15,8 +15,7 @@ of new rows costs a few milliseconds, scrolling back to rows already drawn almos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -35,11 +34,11 @@ ROW_CACHE_SIZE = 1024  # strips kept: about twenty screens of rows
 PLAIN, CURSOR, CURSOR_FOCUSED = 0, 1, 2  # a row's drawing state, part of its cache key
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One line of the table: `cells` for an item row, `label` (spanning all columns) for a group.
     A row may carry an `item` instead of cells: `RowTable.row_cells` makes its cells when (and only
-    when) the row is drawn."""
+    when) the row is drawn. (A named tuple: a 100k-row list is made in a third of a frozen
+    dataclass's time.)"""
 
     key: str
     cells: tuple[Text, ...] = ()
