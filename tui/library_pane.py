@@ -381,7 +381,7 @@ class LibraryPane(Vertical):
         if view.text:
             status.append("  filter: ", style="dim")
             status.append(view.text)
-        self.query_one("#library-status", Static).update(status)
+        self.query_one("#library-status", Static).update(status, layout=False)  # one line high (CSS)
         self.query_one("#library-empty").set_class(bool(self._articles), "hidden")
         self.table.set_class(not self._articles, "hidden")
 

@@ -181,7 +181,7 @@ class SearchScreen(Screen["SearchHit | None"]):
     def _status(self, text: Text, error: bool = False) -> None:
         status = self.query_one("#search-status", Static)
         status.set_class(error, "-error")
-        status.update(text)
+        status.update(text, layout=False)  # one line high (CSS): no layout pass per keystroke
 
     def _show(self, generation: int, query: str, results: SearchResults | str) -> None:
         if generation != self._generation or not self.is_mounted:
