@@ -153,7 +153,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
     def refresh_library(self, keep: str | None = None) -> None:
         self.library_pane.highlight_counts = self._highlight_counts()
         self.library_pane.show(self.library.articles(), keep=keep, stories=self._stories_at_hand())
-        self.call_after_refresh(freeze_heap)
+        freeze_heap()  # now, not after the frame: the first frame paid for a full collection (0.8 s at 100k)
 
 
 

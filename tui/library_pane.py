@@ -310,7 +310,8 @@ class LibraryPane(Vertical):
         self.table.set_rows(rows, cursor=target_row)
         self._update_status(len(self._row_article))
         self._fit_columns()
-        self.call_after_refresh(self._prepare_lookups)
+        # a timer, not call_after_refresh: that runs before the frame is written (0.5 s at 100k)
+        self.set_timer(0.2, self._prepare_lookups)
 
     def _prepare_lookups(self) -> None:
         """After the frame: the lookups a changed row needs (row key -> index, article -> place),
