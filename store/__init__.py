@@ -12,8 +12,6 @@ from .errors import (BadAnnotation, LibraryCorrupt, LibraryError, LibraryLocked,
                      UnknownAnnotation, UnknownArticle)
 from .atomic import save_text
 from .export import AnnotationImportReport
-from .alignment import AlignedPair, FigureDiff, PairAlignment, SharedQuote, align_texts
-from .comparison import Comparison, CoverageGroup, PairHeader
 from .library import Library
 from .records import Article, Candidate, ImportOutcome, ImportReport
 from .query import Query, QueryError, fold, parse_query
@@ -41,4 +39,12 @@ def __getattr__(name: str) -> object:
         from . import search
 
         return getattr(search, name)
+    if name in ("AlignedPair", "FigureDiff", "PairAlignment", "SharedQuote", "align_texts"):  # numpy, rapidfuzz
+        from . import alignment
+
+        return getattr(alignment, name)
+    if name in ("Comparison", "CoverageGroup", "PairHeader"):
+        from . import comparison
+
+        return getattr(comparison, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -103,6 +104,8 @@ class Library:
         self._state_table = self._state_db.table("state")
         self._notes = AnnotationBook(path / ANNOTATIONS_FILE, tables.get(ANNOTATIONS_FILE), read_only=read_only)
         self._records: dict[str, dict[str, Any]] = {}
+        self._order: list[str] | None = None  # ids newest first (_newest_first)
+        self._records_version = 0
         self._record_doc: dict[str, int] = {}
         self._by_hash: dict[str, str] = {}
         self._by_origin: dict[str, str] = {}
@@ -227,11 +230,47 @@ class Library:
         return len(self._records)
 
     def articles(self) -> list[Article]:
-        """Every article, newest first (published date, else import date)."""
+        """Every article, newest first (published date, else import date; then title)."""
         with _gc_paused():
-            found = [self._article(article_id) for article_id in self._records]
-            found.sort(key=lambda a: (a.date, a.title), reverse=True)
-        return found
+            return [self._article(article_id) for article_id in self._newest_first()]
+
+    def _newest_first(self) -> list[str]:
+        """Article ids in articles() order, kept until a record changes (state does not move an
+        article). Sorted on the date string alone, then runs of equal dates by title (both stable):
+        the same order as sorting on (date, title) tuples, in half the time at 100k."""
+        if self._order is None:
+            records = self._records
+            dates = {i: record["published"] or record["imported_at"] for i, record in records.items()}
+            ids = sorted(dates, key=dates.__getitem__, reverse=True)
+            start = 0
+            for end in range(1, len(ids) + 1):
+                if end == len(ids) or dates[ids[end]] != dates[ids[start]]:
+                    if end - start > 1:
+                        ids[start:end] = sorted(ids[start:end], key=lambda i: records[i]["title"], reverse=True)
+                    start = end
+            self._order = ids
+        return self._order
+
+    def newest_by_source(self, sources: Iterable[str], per_source: int) -> list[Article]:
+        """The newest `per_source` articles of each of these outlets (compared in lower case),
+        newest first, without listing the whole library."""
+        wanted = {source.lower() for source in sources}
+        taken: dict[str, int] = {}
+        chosen: list[Article] = []
+        for article_id in self._newest_first():
+            source = self._records[article_id]["source"].lower()
+            if source in wanted and taken.get(source, 0) < per_source:
+                taken[source] = taken.get(source, 0) + 1
+                chosen.append(self._article(article_id))
+                if len(chosen) >= per_source * len(wanted):
+                    break
+        return chosen
+
+    @property
+    def records_version(self) -> int:
+        """Changes whenever an article is added, removed or its record (text, title, date) changes;
+        not for tags, read or star state."""
+        return self._records_version
 
     def get(self, article_id: str) -> Article:
         """The article with this id or unique id prefix. Raises UnknownArticle (a KeyError)."""
@@ -276,16 +315,21 @@ class Library:
         record = self._records[article_id]
         state = self._state.get(article_id, _STATE_DEFAULTS)
         digest = record["content_hash"]
-        return Article(
-            id=article_id, title=record["title"], source=record["source"], url=record["url"],
-            author=record["author"], published=record["published"], imported_at=record["imported_at"],
-            origin=record["origin"], content_hash=digest, word_count=record["word_count"],
-            language=record["language"], tags=tuple(state["tags"]), read=state["read"],
-            starred=state["starred"], position=state["position"],
-            _load_body=lambda: self._bodies.read(digest),
-        )
+        return Article._from_fields({
+            "id": article_id, "title": record["title"], "source": record["source"], "url": record["url"],
+            "author": record["author"], "published": record["published"], "imported_at": record["imported_at"],
+            "origin": record["origin"], "content_hash": digest, "word_count": record["word_count"],
+            "language": record["language"], "tags": tuple(state["tags"]), "read": state["read"],
+            "starred": state["starred"], "position": state["position"],
+            "_load_body": partial(self._bodies.read, digest),
+        })
+
+    def _records_changed(self) -> None:
+        self._order = None
+        self._records_version += 1
 
     def _index_record(self, record: dict[str, Any], doc_id: int) -> None:
+        self._records_changed()
         self._records[record["id"]] = record
         self._record_doc[record["id"]] = doc_id
         self._by_hash[record["content_hash"]] = record["id"]
@@ -476,6 +520,7 @@ class Library:
                 record = self._records[article_id]
                 del self._by_hash[record["content_hash"]]
                 record.update(fields)
+                self._records_changed()
                 self._by_hash[record["content_hash"]] = article_id
             self._report_reanchoring(notes.reanchor(self, updated), report)
         if new_records:
@@ -559,6 +604,7 @@ class Library:
         self._articles.remove(doc_ids=[self._record_doc[i] for i in ids])
         for article_id in ids:
             record = self._records.pop(article_id)
+            self._records_changed()
             del self._record_doc[article_id]
             self._by_hash.pop(record["content_hash"], None)
             self._by_origin.pop(record["origin"], None)

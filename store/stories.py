@@ -24,7 +24,7 @@ import hashlib
 import io
 import threading
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -479,12 +479,18 @@ def make_stories(index: StoryIndex, info: dict[str, ArticleInfo]) -> list[Story]
     return stories
 
 
-class ShareCache:
-    """Shingles per content hash and shares per pair, kept while the library is open."""
+SHINGLES_KEPT = 2000  # articles whose shingles stay in memory (about 10 KB each)
 
-    def __init__(self, boilerplate: set[int] | None = None) -> None:
+
+class ShareCache:
+    """Shingles of the articles met last (a bounded LRU: the shingles of every article of a 100k
+    library are gigabytes) and shares per pair (small), kept while the library is open. Stories
+    are worked through one at a time, so their members' shingles are at hand when needed."""
+
+    def __init__(self, boilerplate: set[int] | None = None, kept: int = SHINGLES_KEPT) -> None:
         self.boilerplate = boilerplate or set()
-        self._shingles: dict[str, tuple[np.ndarray, int, set[int]]] = {}
+        self.kept = kept
+        self._shingles: OrderedDict[str, tuple[np.ndarray, int, set[int]]] = OrderedDict()
         self._pairs: dict[tuple[str, str], tuple[float, float]] = {}
 
     def shingles(self, article: ArticleInfo) -> tuple[np.ndarray, int, set[int]]:
@@ -494,6 +500,10 @@ class ShareCache:
             hashes, count = text.shingle_positions(body, self.boilerplate)
             found = (hashes, count, text.quoted_shingles(body))
             self._shingles[article.content_hash] = found
+            if len(self._shingles) > self.kept:
+                self._shingles.popitem(last=False)
+        else:
+            self._shingles.move_to_end(article.content_hash)
         return found
 
     def shares(self, a: ArticleInfo, b: ArticleInfo) -> tuple[float, float, str | None]:
@@ -571,6 +581,7 @@ class StoryBook:
         self._with_links: dict[tuple[str, ...], Story] = {}
         self._by_article: dict[str, Story] = {}
         self._by_id: dict[str, Story] = {}
+        self._row_of: dict[str, int] | None = None  # article id -> row of the index, for evidence
         self._lock = threading.Lock()  # the app may compute stories in a thread while it draws
 
     def stories(self, articles: Sequence[ArticleInfo], *, evidence: bool = True,
@@ -583,6 +594,8 @@ class StoryBook:
         if self.index is None:
             self.index = StoryIndex.load(self.folder) or StoryIndex()
         changed = self.index.sync(articles, progress)
+        if changed:
+            self._row_of = None
         if changed and self.writable:
             try:
                 self.index.save(self.folder)
@@ -619,7 +632,9 @@ class StoryBook:
             return story
         found = self._with_links.get(story.article_ids)
         if found is None or found.title != story.title:
-            position = {article_id: row for row, article_id in enumerate(self.index.ids)}
+            if self._row_of is None:  # once per change of the index, not once per story (100k x stories)
+                self._row_of = {article_id: row for row, article_id in enumerate(self.index.ids)}
+            position = self._row_of
             block = self.index.vectors()[[position[a] for a in story.article_ids]]
             cosines = (block @ block.T).toarray()
             links = tuple(_links(list(story.article_ids), self._info, cosines, self.shares))

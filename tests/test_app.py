@@ -799,3 +799,60 @@ async def test_regrouping_by_story_in_the_background_keeps_an_unmoved_cursor_at_
         assert app._stories_loaded and table.row_keys[0].startswith("group:")
         assert table.cursor_row == 1  # the first article, under its story's header
         assert app.library_pane.selected is not None and app.library_pane.selected.title != "Lone report"
+
+
+async def test_library_rows_are_drawn_once_and_again_when_their_data_width_or_styles_change(
+        library: Library) -> None:
+    """The table keeps each drawn row (tui/row_table.py); what is on screen must still follow every
+    change of an article (read, star, pick, highlights), of the width and of the theme."""
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        pane, table = app.library_pane, app.library_pane.table
+        article = pane.selected
+        assert article is not None and not article.read and not article.starred
+
+        def on_screen(article_id: str) -> str:
+            index = table.index_of(f"article:{article_id}")
+            assert index is not None
+            return table.render_line(index - round(table.scroll_y) + 1).text
+
+        def flags(article_id: str) -> str:
+            return on_screen(article_id).split(table.row_plain(table.index_of(f"article:{article_id}"))[3])[-1]
+
+        assert "●" in flags(article.id)
+        drawn = table.rows_drawn
+        table.refresh()
+        await pilot.pause()
+        assert table.rows_drawn == drawn  # a repaint draws no row anew
+
+        await pilot.press("r")  # marked read: its row is drawn again, the others are not
+        await pilot.pause()
+        assert "●" not in flags(article.id)
+        assert 1 <= table.rows_drawn - drawn <= 2
+        await pilot.press("s")
+        await pilot.pause()
+        assert "★" in flags(article.id)
+
+        await pilot.press("m")  # picked to compare: the mark and number before its title
+        await pilot.pause()
+        assert "◆1 " in on_screen(article.id)
+        await pilot.press("m")
+        await pilot.pause()
+        assert "◆" not in on_screen(article.id)
+
+        library.annotate(article.id, 0, 10)
+        app.article_changed(article.id)
+        await pilot.pause()
+        assert on_screen(article.id).rstrip().endswith("1")
+
+        before = on_screen(article.id)
+        await pilot.resize_terminal(140, 45)
+        await pilot.pause()
+        assert len(on_screen(article.id)) < len(before)  # drawn again at the new width
+
+        line = table.render_line(table.index_of(f"article:{article.id}") - round(table.scroll_y) + 1)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        again = table.render_line(table.index_of(f"article:{article.id}") - round(table.scroll_y) + 1)
+        assert again.text == line.text and list(again) != list(line)  # same text, the new theme's colours

@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from store import Annotation, Article, Comparison, ImportReport, Library, LibraryError, __version__, save_text
+from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
 from store.cleaning import strip_controls
 from store.paths import LIBRARY_ENV, default_library_path
 
 if TYPE_CHECKING:
-    from store import Story
+    from store import Comparison, Story
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -3,8 +3,10 @@ grouped, sorted and filtered, with the actions that change an article's state.""
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,6 +34,17 @@ COLUMNS = (("Title", "title"), ("Source", "source"), ("Date", "date"), ("Words",
 FIXED_WIDTHS = {"date": 10, "words": 5, "flags": 2, "notes": 3}
 SOURCE_MAX = 16
 MIN_TITLE = 30  # below this a narrow pane drops other columns first
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -71,20 +84,26 @@ def story_labels(stories: list[Story]) -> dict[str, StoryLabel]:
             for story in stories for article_id in story.article_ids}
 
 
-def arrange(articles: list[Article], view: View,
-            stories: dict[str, StoryLabel] | None = None) -> list[tuple[str, list[Article]]]:
+def arrange(articles: list[Article], view: View, stories: dict[str, StoryLabel] | None = None, *,
+            newest_first: bool = False) -> list[tuple[str, list[Article]]]:
     """The groups to show, each with its articles, in display order. Grouped by story, the
-    biggest stories come first and the articles on their own are gathered at the end."""
-    chosen = [a for a in articles
-              if (view.filter != "unread" or not a.read) and (view.filter != "starred" or a.starred)
-              and (not view.text or _matches(a, view.text))]
+    biggest stories come first and the articles on their own are gathered at the end.
+    `newest_first`: the articles are in Library.articles() order already, which is the date
+    sort's (at 100k, sorting them again is a third of the launch's list work)."""
+    if view.filter == "all" and not view.text:
+        chosen = list(articles)
+    else:
+        chosen = [a for a in articles
+                  if (view.filter != "unread" or not a.read) and (view.filter != "starred" or a.starred)
+                  and (not view.text or _matches(a, view.text))]
     keys = {
         "date": lambda a: (a.date, a.title),
         "source": lambda a: (a.source.lower(), a.date),
         "title": lambda a: (a.title.lower(),),
         "words": lambda a: (a.word_count,),
     }
-    chosen.sort(key=keys[view.sort], reverse=view.sort in ("date", "words"))
+    if not (newest_first and view.sort == "date"):
+        chosen.sort(key=keys[view.sort], reverse=view.sort in ("date", "words"))
     if view.group == "none":
         return [("", chosen)]
     if view.group == "story":
@@ -192,6 +211,7 @@ class LibraryPane(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._articles: list[Article] = []
+        self._positions: dict[str, int] | None = None
         self._row_article: dict[str, Article] = {}
         self.highlight_counts: dict[str, int] = {}
         self.picked: list[str] = []  # articles picked for comparison, in the order picked
@@ -250,6 +270,7 @@ class LibraryPane(Vertical):
         """Show `articles` as the current view arranges them; keep the cursor on `keep` if present.
         With `stories`, grouping by story becomes the default once some story has two reports."""
         self._articles = articles
+        self._positions = None
         if stories is not None:
             self.stories = story_labels(stories)
             if not self._group_chosen:
@@ -257,11 +278,15 @@ class LibraryPane(Vertical):
                 wanted = "story" if grouped else "source"
                 if self.view.group != wanted:
                     self.set_reactive(LibraryPane.view, View(**{**self.view.__dict__, "group": wanted}))
+        with gc_paused():  # 100k rows: the collector would rescan the growing heap again and again
+            self._show(articles, keep)
+
+    def _show(self, articles: list[Article], keep: str | None) -> None:
         keep = keep or (self.selected.id if self.selected else None)
         self._row_article.clear()
         rows: list[Row] = []
         target_row = None
-        groups = arrange(articles, self.view, self.stories)
+        groups = arrange(articles, self.view, self.stories, newest_first=True)
         if len(groups) == 1:  # one group says nothing a header would add
             groups = [("", groups[0][1])]
         for number, (label, members) in enumerate(groups):
@@ -285,24 +310,55 @@ class LibraryPane(Vertical):
         self.table.set_rows(rows, cursor=target_row)
         self._update_status(len(self._row_article))
         self._fit_columns()
+        # a timer, not call_after_refresh: that runs before the frame is written (0.5 s at 100k)
+        self.set_timer(0.2, self._prepare_lookups)
+
+    def _prepare_lookups(self) -> None:
+        """After the frame: the lookups a changed row needs (row key -> index, article -> place),
+        so the first read mark or highlight after a launch does not pay for them (100k entries)."""
+        with gc_paused():
+            self.table.index_of("")
+            self._article_position()
 
     def update_article(self, article: Article) -> None:
         """One article changed (read, starred, tags): redraw its row in place. The list is not
         re-read or re-arranged (a filter on unread keeps a just-read row until the next refresh),
         so the cursor stays where the reader left it."""
         key = f"article:{article.id}"
-        if key not in self._row_article:
+        index = self.table.index_of(key)
+        if key not in self._row_article or index is None:
             return
         self._row_article[key] = article
-        self._articles = [article if known.id == article.id else known for known in self._articles]
-        table = self.table
-        table.update_row(table.row_keys.index(key), Row(key, item=article))
+        position = self._article_position().get(article.id)
+        if position is not None:
+            self._articles[position] = article
+        self.table.update_row(index, Row(key, item=article))
+
+    def _article_position(self) -> dict[str, int]:
+        """Where each article is in `_articles` (made once per `show`, so one change is not a
+        pass over a 100k list)."""
+        if self._positions is None:
+            self._positions = {article.id: index for index, article in enumerate(self._articles)}
+        return self._positions
+
+    def toggle_pick(self, article_id: str) -> None:
+        """Pick an article for comparison, or drop it: the picked rows (their numbers) and the
+        status line are redrawn, not the list."""
+        changed = list(self.picked)
+        if article_id in self.picked:
+            self.picked.remove(article_id)
+        else:
+            self.picked.append(article_id)
+            changed.append(article_id)
+        for picked in changed:
+            self.table.refresh_row(f"article:{picked}")
+        self._update_status(len(self._row_article))
 
     def select(self, article_id: str) -> None:
         """Put the cursor on an article's row, if it is shown."""
-        key = f"article:{article_id}"
-        if key in self._row_article:
-            self.table.move_cursor(row=self.table.row_keys.index(key))
+        index = self.table.index_of(f"article:{article_id}")
+        if index is not None:
+            self.table.move_cursor(row=index)
 
     def cells(self, article: Article) -> tuple[Text, ...]:
         title = plain(article.title, style="" if article.read else "bold")
@@ -326,7 +382,7 @@ class LibraryPane(Vertical):
         if view.text:
             status.append("  filter: ", style="dim")
             status.append(view.text)
-        self.query_one("#library-status", Static).update(status)
+        self.query_one("#library-status", Static).update(status, layout=False)  # one line high (CSS)
         self.query_one("#library-empty").set_class(bool(self._articles), "hidden")
         self.table.set_class(not self._articles, "hidden")
 

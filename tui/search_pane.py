@@ -8,6 +8,7 @@ never blocked and a stale result never overwrites a newer one.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -29,7 +30,7 @@ from .safe_text import plain
 if TYPE_CHECKING:
     from store import SearchHit, SearchResults
 
-RESULT_LIMIT = 100
+RESULT_LIMIT = 20  # each result is read for its hits and snippet: 100 per keystroke cost 300 ms at 100k articles
 HIT_STYLE = "bold black on yellow"
 SNIPPET_MARK = "bold yellow"
 PLACEHOLDER = 'Search: words (typos ok), "exact phrase", -word, source: tag: is:unread is:starred has:note before: after:'
@@ -182,11 +183,13 @@ class SearchScreen(Screen["SearchHit | None"]):
     def _status(self, text: Text, error: bool = False) -> None:
         status = self.query_one("#search-status", Static)
         status.set_class(error, "-error")
-        status.update(text)
+        status.update(text, layout=False)  # one line high (CSS): no layout pass per keystroke
 
     def _show(self, generation: int, query: str, results: SearchResults | str) -> None:
         if generation != self._generation or not self.is_mounted:
             return  # a newer keystroke is on its way
+        if self.shown_query is None:  # the index is ready: its 100k documents join the frozen heap
+            self.call_after_refresh(gc.freeze)  # (tui/app.py freeze_heap says why)
         self.shown_query = query
         if isinstance(results, str):
             self.error = results
