@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 NARROW_WIDTH = 100
 HOLD_SECONDS = 0.5  # longest wait for an opening text box to take focus before held keys go on
 TEXT_BOXES = (Input, TextArea)
-STORIES_IN_FOREGROUND = 2000  # up to this many articles, clustering is quick enough to wait for
+STORIES_IN_FOREGROUND = 300  # up to this many articles clustering takes well under half a second: the first frame waits for it
 MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 

@@ -131,7 +131,7 @@ async def _drive(folder: Path, pages: int, saves: int, results: dict[str, object
     from tui.search_pane import SearchInput, SearchScreen
 
     with Library.open(folder) as lib:
-        app = BroadsheetApp(lib, remember_theme=False)
+        app = BroadsheetApp(lib, remember_theme=False, build_stories=False)  # the panes, not a background build
         clock = FrameClock(app)
         async with app.run_test(size=(160, 45)) as pilot:
             timer = Timer(pilot, clock)
