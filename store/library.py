@@ -111,7 +111,7 @@ class Library:
         self._by_origin: dict[str, str] = {}
         self._state: dict[str, dict[str, Any]] = {}
         self._state_doc: dict[str, int] = {}
-        with _gc_paused():  # bulk load; read the parsed tables directly (Table.all() copies each record)
+        with gc_paused():  # bulk load; read the parsed tables directly (Table.all() copies each record)
             for doc_id, doc in _raw_documents(self._articles):
                 self._index_record(dict(doc), doc_id)
             for doc_id, doc in _raw_documents(self._state_table):
@@ -231,7 +231,7 @@ class Library:
 
     def articles(self) -> list[Article]:
         """Every article, newest first (published date, else import date; then title)."""
-        with _gc_paused():
+        with gc_paused():
             return [self._article(article_id) for article_id in self._newest_first()]
 
     def _newest_first(self) -> list[str]:
@@ -719,7 +719,7 @@ class Library:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many objects that all stay alive: at
     100k articles it otherwise rescans the growing heap again and again (about a third of the
     time of open() and articles(); tests/bench/bench_library.py)."""

@@ -3,10 +3,8 @@ grouped, sorted and filtered, with the actions that change an article's state.""
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
 from store import Article
+from store.library import gc_paused
 
 from .keymap import bindings_for, default_keymap
 from .row_table import CELL_PADDING, Row, RowTable
@@ -34,17 +33,6 @@ COLUMNS = (("Title", "title"), ("Source", "source"), ("Date", "date"), ("Words",
 FIXED_WIDTHS = {"date": 10, "words": 5, "flags": 2, "notes": 3}
 SOURCE_MAX = 16
 MIN_TITLE = 30  # below this a narrow pane drops other columns first
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)
