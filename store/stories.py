@@ -589,13 +589,18 @@ class StoryBook:
         with self._lock:
             return self._stories_locked(articles, evidence, progress)
 
-    def _stories_locked(self, articles: Sequence[ArticleInfo], evidence: bool,
-                        progress: ProgressCallback | None) -> list[Story]:
+    def _sync_index(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None) -> bool:
+        """The index (loaded from the cache on first use) in line with `articles`; True if it changed."""
         if self.index is None:
             self.index = StoryIndex.load(self.folder) or StoryIndex()
         changed = self.index.sync(articles, progress)
         if changed:
             self._row_of = None
+        return changed
+
+    def _stories_locked(self, articles: Sequence[ArticleInfo], evidence: bool,
+                        progress: ProgressCallback | None) -> list[Story]:
+        changed = self._sync_index(articles, progress)
         if changed and self.writable:
             try:
                 self.index.save(self.folder)
@@ -620,9 +625,8 @@ class StoryBook:
         opening: the file is a derived cache written atomically, so a builder process beside the
         writer (tui's background build) cannot damage anything. Returns the number of stories."""
         with self._lock:
-            if self.index is None:
-                self.index = StoryIndex.load(self.folder) or StoryIndex()
-            self.index.sync(articles, progress)
+            self._sync_index(articles, progress)
+            assert self.index is not None
             self.index.save(self.folder)
             return len(self.index.groups)
 
