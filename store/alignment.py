@@ -222,17 +222,15 @@ def _line_of(body: str, offset: int) -> str:
     return body[start:] if end < 0 else body[start:end]
 
 
-def _sentence_at(side: _Side, offset: int) -> int:
-    return max(0, bisect_right([s.start for s in side.sentences], offset) - 1)
-
-
 def _quote_bonus(side_a: _Side, side_b: _Side, found: list[SharedQuote]) -> dict[tuple[int, int], float]:
     """Extra weight for sentence pairs that carry the same quote: when one report splits a sentence
     ("“…,” said Victor Giorgana, a congressman…" becomes a paraphrase of the attribution and the
     quote), the quote is the passage they share, not the paraphrase with more words in common."""
     bonus: dict[tuple[int, int], float] = {}
+    starts_a = [s.start for s in side_a.sentences]
+    starts_b = [s.start for s in side_b.sentences]
     for quote in found:
-        key = (_sentence_at(side_a, quote.a[0]), _sentence_at(side_b, quote.b[0]))
+        key = (max(0, bisect_right(starts_a, quote.a[0]) - 1), max(0, bisect_right(starts_b, quote.b[0]) - 1))
         bonus[key] = bonus.get(key, 0.0) + len(quote.text.split())
     return bonus
 

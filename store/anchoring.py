@@ -60,7 +60,7 @@ class Placement:
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 
 
-def figures(text: str) -> list[str]:
+def numbers(text: str) -> list[str]:
     """The numbers of a text as written, thousands separators dropped ("118,000" -> "118000")."""
     return [number.replace(",", "") for number in _FIGURE.findall(text)]
 
@@ -193,7 +193,7 @@ def _fuzzy_match(body: str, quote: Quote) -> tuple[int, int, float] | None:
     if end <= start:
         return None
     score = fuzz.ratio(quote.exact, body[start:end]) / 100
-    if score < FUZZY_THRESHOLD or figures(body[start:end]) != figures(quote.exact):
+    if score < FUZZY_THRESHOLD or numbers(body[start:end]) != numbers(quote.exact):
         return None
     return start, end, score
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Figure", "comparable", "figures", "same_value"]
+__all__ = ["Figure", "figures", "same_value"]
 
 _MONTHS = {name: index for index, names in enumerate((
     "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
@@ -52,10 +52,6 @@ def _unit(text: str, end: int) -> str:
     singular = word[:-1] if word.endswith("s") and word[:-1] in MEASURES else word
     return singular if singular in MEASURES else ""
 
-
-def comparable(a: Figure, b: Figure) -> bool:
-    """Whether two figures of one kind measure the same thing (see MEASURES)."""
-    return a.kind == b.kind and a.unit == b.unit
 
 
 def _number(text: str) -> float | None:

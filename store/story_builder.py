@@ -17,12 +17,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .cleaning import clean_line
 from .errors import LibraryError
 from .library import Library
 
 
 def _one_line(text: object) -> str:
-    return " ".join(str(text).split()) or "unknown error"
+    return clean_line(str(text)) or "unknown error"
 
 
 def _report(done: int, total: int | None, what: str) -> None:

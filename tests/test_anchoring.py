@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from store.anchoring import CONTEXT, FUZZY_THRESHOLD, Quote, figures, place, quote_at
+from store.anchoring import CONTEXT, FUZZY_THRESHOLD, Quote, numbers, place, quote_at
 
 TEXT = ("Mexican officials plan to defend free trade with the United States by using border security "
         "and immigration policy to gain leverage in talks with the president-elect.\n\n"
@@ -63,7 +63,7 @@ def test_a_quote_whose_figure_changed_is_orphaned_not_moved_onto_the_new_figure(
         assert placed.state == "orphaned", (old, new)
     quote, start, end = anchor(TEXT, "181,163")
     assert place(TEXT.replace("181,163", "181,500"), quote, start, end).state == "orphaned"
-    assert figures("at 181,163 in 2015, 3.5 % and 1,000,000") == ["181163", "2015", "3.5", "1000000"]
+    assert numbers("at 181,163 in 2015, 3.5 % and 1,000,000") == ["181163", "2015", "3.5", "1000000"]
 
 
 def test_words_inserted_inside_the_quote_are_taken_in() -> None:
@@ -189,7 +189,7 @@ def test_a_highlight_lands_on_its_quote_or_is_scored_or_is_orphaned(case: tuple)
         found = edited[placed.start:placed.end]
         assert found and found != quote.exact
         assert placed.score >= FUZZY_THRESHOLD
-        assert figures(found) == figures(quote.exact)  # a changed number is never "moved" onto
+        assert numbers(found) == numbers(quote.exact)  # a changed number is never "moved" onto
         assert abs(placed.score - fuzz.ratio(quote.exact, found) / 100) < 1e-3
     else:
         assert placed.state == "orphaned" and placed.score == 0.0
