@@ -652,7 +652,17 @@ async def test_notifications_are_plain_text(library: Library) -> None:
         await pilot.pause()
         (shown,) = [n for n in app._notifications if n.message.startswith("Tags saved")]
         assert not shown.markup and shown.message.rstrip() == "Tags saved: [/bold], [@click=app.quit]x[/]"
-        assert app.return_code is None
+        # widgets' notify() asks for markup (Textual's default): still plain, title included
+        hostile = "import of [/bold] [@click=app.quit]x[/] price [USD] 5\x1b]52;c;ZGF0YQ==\x07 failed"
+        app.notify(hostile)
+        app.library_pane.notify(hostile, title="[/bold]")
+        await pilot.pause()
+        await pilot.pause()
+        notices = [n for n in app._notifications if n.message.startswith("import of")]
+        assert [n.message for n in notices] == ["import of [/bold] [@click=app.quit]x[/] price [USD] 5 failed"] * 2
+        assert notices[1].title == "[/bold]"
+        assert all(not n.markup for n in app._notifications)
+        assert app.return_code is None and app.is_running
 
 
 async def test_quitting_stops_background_story_loading(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:

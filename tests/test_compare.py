@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -146,6 +146,16 @@ async def test_pick_and_compare_from_the_library(library: Library) -> None:
         assert screen.shared[0] and screen.shared[1]
 
 
+async def jump_to_shared(pilot: Any, screen: CompareScreen, times: int = 3) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Press `n` `times` in the first column: the shared passage under its cursor, and that
+    passage's partner in the second column."""
+    for _ in range(times):
+        await pilot.press("n")
+        await pilot.pause()
+    span = next(s for s in screen.shared[0] if s[0] == screen.columns[0].cursor)
+    return span, screen.partners[(0, span)][1]
+
+
 async def test_jumps_and_synchronized_scrolling(library: Library) -> None:
     ids = ids_by_seed(library)
     app = make_app(library)
@@ -153,12 +163,8 @@ async def test_jumps_and_synchronized_scrolling(library: Library) -> None:
         screen = await open_pair(app, pilot, [ids["000"], ids["001"]])
         left, right = screen.columns
         assert left.has_focus
-        for _ in range(3):
-            await pilot.press("n")
-            await pilot.pause()
-        start = left.cursor
-        span = next(s for s in screen.shared[0] if s[0] == start)
-        partner = screen.partners[(0, span)][1]
+        span, partner = await jump_to_shared(pilot, screen)
+        start = span[0]
         # the matching passage sits at the same height in both columns
         assert left.offset_to_row(span[0]) - left.top_row == right.offset_to_row(partner[0]) - right.top_row
         await pilot.press("p")
@@ -345,11 +351,7 @@ async def test_narrow_compare_brings_the_hidden_column_level_when_shown(library:
     async with app.run_test(size=NARROW) as pilot:
         screen = await open_pair(app, pilot, [ids["000"], ids["001"]])
         left, right = screen.columns
-        for _ in range(3):
-            await pilot.press("n")
-        await pilot.pause()
-        span = next(s for s in screen.shared[0] if s[0] == left.cursor)
-        partner = screen.partners[(0, span)][1]
+        span, partner = await jump_to_shared(pilot, screen)
         height = left.offset_to_row(span[0]) - left.top_row
         await pilot.press("right")
         await pilot.pause()
