@@ -3,6 +3,7 @@ two reports a coverage table of passage groups by report ("shared by 4 of 6", "o
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -170,18 +171,26 @@ def compare_articles(library: "Library", article_ids: list[str], *, coverage: bo
 
 def library_boilerplate(library: "Library", articles: tuple[Article, ...] = ()) -> frozenset[str]:
     """Lines an outlet repeats across its articles. Furniture is per outlet, so only the outlets of
-    `articles` are read (their newest `PER_SOURCE` articles each); cached until the library changes."""
+    `articles` are read (their newest `PER_SOURCE` articles each); each outlet's lines are cached
+    until the library's records change, so comparing one outlet with several others reads it once."""
     sources = sorted({a.source.lower() for a in articles if a.source})
-    if not sources:
-        return frozenset()
-    # keyed on the records' version, not on a listing of the library (2 s per compare at 100k)
-    key = (tuple(sources), library.records_version)
-    cache: dict[object, frozenset[str]] = library.__dict__.setdefault("_boilerplate_cache", {})
-    if key in cache:
-        return cache[key]
-    chosen = library.newest_by_source(sources, PER_SOURCE)
-    lines = recurring_lines((a.source, a.body) for a in chosen)
-    if len(cache) > 32:
-        cache.clear()
-    cache[key] = lines
+    lines: frozenset[str] = frozenset()
+    for source in sources:
+        lines |= _outlet_furniture(library, source)
     return lines
+
+
+def _outlet_furniture(library: "Library", source: str) -> frozenset[str]:
+    # keyed on the records' version, not on a listing of the library (2 s per compare at 100k)
+    key = (source, library.records_version)
+    cache: dict[object, frozenset[str]] = library.__dict__.setdefault("_boilerplate_cache", {})
+    # one reader at a time: a compare waits for a read-ahead of the same outlet (prepare_compare,
+    # in a worker thread) instead of doing it again beside it
+    with library.__dict__.setdefault("_boilerplate_lock", threading.Lock()):
+        if key in cache:
+            return cache[key]
+        lines = recurring_lines((a.source, a.body) for a in library.newest_by_source([source], PER_SOURCE))
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = lines
+        return lines

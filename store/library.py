@@ -295,6 +295,13 @@ class Library:
 
         return compare_articles(self, list(article_ids), coverage=coverage)
 
+    def prepare_compare(self, article_ids: Iterable[str]) -> None:
+        """Read ahead what compare() will read for these articles (their outlets' repeated lines),
+        so that comparing them later is quicker. For a worker thread while the user picks."""
+        from .comparison import library_boilerplate
+
+        library_boilerplate(self, tuple(self.get(article_id) for article_id in article_ids))
+
     def body(self, article_id: str) -> str:
         return self._bodies.read(self._records[self.resolve(article_id)]["content_hash"])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from store import align_texts
-from store.boilerplate import is_boilerplate, recurring_lines
+from store.boilerplate import is_boilerplate, normalize_line, recurring_lines
 from store.demo import demo_files
 from store.figures import figures
 from store.segment import quotes, sentences
@@ -163,6 +163,15 @@ def test_boilerplate_never_fakes_shared_passages() -> None:
     nag = "Subscribe to our daily briefing for the best stories"
     lines = recurring_lines([("site", f"x {i}\n{nag}") for i in range(3)] + [("other", nag)])
     assert lines == {"subscribe to our daily briefing for the best stories"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab_ ,.\n\r\t\xa0İ-"), max_size=30), min_size=3, max_size=3))
+def test_recurring_lines_are_the_lines_normalize_line_gives(bodies: list[str]) -> None:
+    """recurring_lines normalises a whole body in one pass; it must agree with normalize_line per line."""
+    per_line = [{normalize_line(line) for line in body.split("\n")} - {""} for body in bodies]
+    expected = set.intersection(*per_line)
+    assert recurring_lines([("site", body) for body in bodies]) == expected
 
 
 def test_swapped_alignment_mirrors_the_pair() -> None:

@@ -866,3 +866,25 @@ async def test_library_rows_are_drawn_once_and_again_when_their_data_width_or_st
         await pilot.pause()
         again = table.render_line(table.index_of(f"article:{article.id}") - round(table.scroll_y) + 1)
         assert again.text == line.text and list(again) != list(line)  # same text, the new theme's colours
+
+
+async def test_the_key_hints_follow_the_focus_and_a_click_presses_the_key(library: Library) -> None:
+    from tui.key_hints import KeyHints
+
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        hints = app.query_one(KeyHints)
+        descriptions = [h.description for h in hints.hints]
+        assert "Open the article" in descriptions
+        assert hints.palette is not None  # the palette key, drawn at the right
+        line = hints.render().plain
+        assert len(line) == WIDE[0] and line.rstrip().endswith("palette")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Back to the library" in [h.description for h in hints.hints]  # the reader's keys now
+        # a click on a hint presses its key: "Back to the library" moves the focus to the list
+        start = next(x0 for x0, _x1, hint in hints._spans if hint.description == "Back to the library")
+        await pilot.click(KeyHints, offset=(start + 1, 0))
+        await pilot.pause()
+        assert isinstance(app.focused, ArticleTable)
+        assert "Open the article" in [h.description for h in hints.hints]

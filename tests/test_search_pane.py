@@ -165,7 +165,7 @@ async def test_hostile_titles_are_shown_literally(tmp_path: Path) -> None:
             await settle(app, pilot)
             screen = app.screen
             assert isinstance(screen, SearchScreen)
-            prompt = screen.result_list.get_option_at_index(0).prompt
+            prompt = screen.result_list.prompt_at(0)
             assert "[@click=app.quit]Quit[/]" in str(prompt)
             await pilot.click("#search-results", offset=(5, 0))
             await pilot.pause()

@@ -14,13 +14,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from store import LibraryError
 
 from .annotation_dialogs import (ColorLabelsDialog, ExportDialog, HighlightTagsDialog, NoteDialog,
                                  PickHighlightDialog, swatch)
 from .highlighter import first_line, highlighter, short_quote
+from .key_hints import KeyHints
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain, visible
 
@@ -153,7 +154,7 @@ class AnnotationsScreen(Screen[None]):
             yield AnnotationTable(id="annotations-table", cursor_type="row")
             yield Static(id="annotations-detail")
             yield Static(id="annotations-keys")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(AnnotationTable)

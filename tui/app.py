@@ -15,7 +15,7 @@ from textual.notifications import SeverityLevel
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Static, TextArea
+from textual.widgets import Button, Input, Static, TextArea
 
 from store import Article, ImportReport, Library, LibraryError, LibraryLocked
 from store.demo import demo_files
@@ -25,6 +25,7 @@ from .actions import ACTIONS, ACTIONS_BY_ID
 from .annotations_pane import ANNOTATION_DIALOGS, AnnotationsAppMixin
 from .commands import ActionCommands
 from .dialogs import ConfirmDialog, HelpScreen, ImportDialog, TagDialog
+from .key_hints import KeyHints
 from .keymap import Keymap, KeymapProblem, bindings_for, default_keymap, display_keys, effective_keymap, \
     load_config, load_theme, save_theme
 from .library_pane import ArticleTable, LibraryPane
@@ -97,7 +98,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
             yield ReaderPane(id="reader")
         yield Static(id="too-small")
         yield StoryProgress(id="story-progress")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.set_keymap({action_id: ",".join(k for k in keys if " " not in k)
@@ -149,7 +150,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         width, height = self._width or self.size.width, self._height or self.size.height
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.query_one("#panes").display = not too_small
-        self.query_one(Footer).display = not too_small
+        self.query_one(KeyHints).display = not too_small
         notice = self.query_one("#too-small", Static)
         notice.display = too_small
         if too_small:
@@ -338,6 +339,19 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         if article is None:
             return
         self.library_pane.toggle_pick(article.id)
+        if article.id in self.library_pane.picked:
+            self._prepare_compare(article.id)
+
+    @work(thread=True, group="prepare-compare")
+    def _prepare_compare(self, article_id: str) -> None:
+        """While the user picks the next report: read what comparing this one will need, and the
+        compare pane's modules. Only a head start: compare() does anything this did not finish."""
+        from . import compare_pane, coverage_pane  # noqa: F401
+
+        try:
+            self.library.prepare_compare([article_id])
+        except Exception:  # noqa: BLE001 (the library may change under a worker; compare reads again)
+            pass
 
     def library_compare(self, article: Article | None) -> None:
         """Compare the picked articles; with fewer than two picked, the selected article's story."""

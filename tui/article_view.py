@@ -351,6 +351,7 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
         self._wrap_width = -1  # width the rows were wrapped to; -1 = not wrapped yet
         self._layout_size = Size(0, 0)  # outer size when last wrapped (cheap change check)
         self._anchor: int | None = 0  # offset to put at the top after the next wrap
+        self._anchor_centered = False  # ... or in the middle (scroll_to_offset(center=True) before a wrap)
         self._layers: dict[str, _Layer] = {}
         self._style_cache: dict[str | Style, Style] = {}
         self._spans_version = 0
@@ -391,6 +392,7 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
         self._row_starts, self._row_ends = [0], [0]
         position = max(0, min(position, len(text)))
         self._anchor = position
+        self._anchor_centered = False
         self.set_reactive(ArticleView.cursor, position)
 
     @property
@@ -431,8 +433,9 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
         # As TextArea does after changing its virtual size: show/hide and resize the scrollbar
         # now (the layout pass only does it when the widget's own size changes).
         self._scroll_update(self.virtual_size)
-        self._anchor = None
-        self._scroll_to_row(self.offset_to_row(anchor))
+        centered, self._anchor, self._anchor_centered = self._anchor_centered, None, False
+        row = self.offset_to_row(anchor) - (self.visible_height // 2 if centered else 0)
+        self._scroll_to_row(max(0, row))
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -506,7 +509,7 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
         """
         offset = max(0, min(offset, len(self._text)))
         if self._wrap_width < 0:
-            self._anchor = offset  # not laid out yet: apply on the first wrap
+            self._anchor, self._anchor_centered = offset, center  # not laid out yet: on the first wrap
             return
         row = self.offset_to_row(offset)
         if center:

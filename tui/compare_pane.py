@@ -16,12 +16,13 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from store import Article, Comparison
 
 from .article_view import ArticleView
 from .compare_render import header_text, label
+from .key_hints import KeyHints
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
 
@@ -120,7 +121,7 @@ class CompareScreen(Screen[None]):
                     title.append_text(plain(label(article, 60), style="dim"))
                     yield Static(title, classes="compare-title")
                     yield CompareColumn(index, id=f"compare-view-{index}")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self._build_spans()

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import Comparison
 
 from .compare_render import label
+from .key_hints import KeyHints
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain, visible
 
@@ -47,7 +48,7 @@ class CoverageScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(self._header(), id="coverage-header")
         yield CoverageTable(id="coverage-table", cursor_type="cell", zebra_stripes=True)
-        yield Footer()
+        yield KeyHints()
 
     def _header(self) -> Text:
         text = Text(f"Coverage of {len(self.ids)} reports: ", style="bold")

@@ -16,15 +16,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from store import Library, LibraryError, QueryError
 
 from .article_view import ArticleView
 from .highlight_text import highlighted
+from .key_hints import KeyHints
 from .keymap import bindings_for, default_keymap
+from .result_list import ResultList
 from .safe_text import plain
 
 if TYPE_CHECKING:
@@ -61,10 +62,6 @@ class SearchInput(Input):
         self.screen.dismiss(None)  # type: ignore[attr-defined]
 
 
-class ResultList(OptionList, can_focus=False):
-    """The results; never focused (the query box keeps the keys), clicks still pick one."""
-
-
 class PreviewView(ArticleView, can_focus=False):
     pass
 
@@ -96,10 +93,9 @@ class SearchScreen(Screen["SearchHit | None"]):
     #search-status { height: 1; padding: 0 2; color: $text-muted; }
     #search-status.-error { color: $error; text-style: bold; }
     #search-body { height: 1fr; }
-    #search-results { width: 1fr; min-width: 40; border: none; }
-    #search-results > .option-list--option { padding: 0 1; }
+    #search-results { width: 1fr; min-width: 40; }
     #search-preview { width: 1fr; border-left: vkey $surface-lighten-2; }
-    #search-preview-header { height: auto; max-height: 3; padding: 0 1; }
+    #search-preview-header { height: 3; padding: 0 1; }
     #search-preview-view { height: 1fr; padding: 0 1; }
     SearchScreen.-narrow #search-preview { display: none; }
     """
@@ -113,6 +109,7 @@ class SearchScreen(Screen["SearchHit | None"]):
         self.results: SearchResults | None = None
         self.error: str | None = None
         self._generation = 0
+        self._previewed: tuple[object, ...] | None = None  # what the preview shows (to skip a redraw)
 
     def compose(self) -> ComposeResult:
         yield SearchInput(value=self.initial_query, placeholder=PLACEHOLDER, id="search-input")
@@ -122,7 +119,7 @@ class SearchScreen(Screen["SearchHit | None"]):
             with Vertical(id="search-preview"):
                 yield Static(Text(""), id="search-preview-header")
                 yield PreviewView(id="search-preview-view")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(SearchInput).focus()
@@ -204,12 +201,14 @@ class SearchScreen(Screen["SearchHit | None"]):
             noun = "match" if results.total == 1 else "matches"
             shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
             self._status(Text(f"{count} {noun}{shown} · {results.elapsed_ms:.0f} ms", style="dim"))
-        options = self.result_list
-        options.clear_options()
-        options.add_options([Option(result_prompt(hit), id=str(n)) for n, hit in enumerate(results.hits)])
-        if results.hits:
-            options.highlighted = 0
-        self._preview(self.selected)
+        self.result_list.set_prompts([result_prompt(hit) for hit in results.hits])
+        # the results first, the preview in the frame after: it redraws a whole article, and a
+        # keystroke's results should not wait for it (nor does the preview of a query typed over)
+        self.call_after_refresh(self._preview_for, generation)
+
+    def _preview_for(self, generation: int) -> None:
+        if generation == self._generation and self.is_mounted:
+            self._preview(self.selected)
 
     # ------------------------------------------------------------------ moving and opening
     def move(self, delta: int) -> None:
@@ -218,19 +217,24 @@ class SearchScreen(Screen["SearchHit | None"]):
         current = self.result_list.highlighted or 0
         self.result_list.highlighted = max(0, min(len(self.results.hits) - 1, current + delta))
 
-    @on(OptionList.OptionHighlighted, "#search-results")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(ResultList.Highlighted, "#search-results")
+    def _highlighted(self, event: ResultList.Highlighted) -> None:
         self._preview(self.selected)
 
-    @on(OptionList.OptionSelected, "#search-results")
-    def _clicked(self, event: OptionList.OptionSelected) -> None:
+    @on(ResultList.Selected, "#search-results")
+    def _clicked(self, event: ResultList.Selected) -> None:
         self.open_result()
 
     def _preview(self, hit: SearchHit | None) -> None:
+        # typing on often keeps the same best hit: redrawing its article costs more than the search
+        shown = None if hit is None else (hit.article_id, hit.offset, hit.title_spans, tuple(hit.spans))
+        if shown == self._previewed and shown is not None:
+            return
+        self._previewed = shown
         header = self.query_one("#search-preview-header", Static)
         view = self.preview
         if hit is None:
-            header.update(Text(""))
+            header.update(Text(""), layout=False)
             view.set_text("")
             view.clear_spans("search")
             return
@@ -238,14 +242,16 @@ class SearchScreen(Screen["SearchHit | None"]):
             article = self.library.get(hit.article_id)
             body = article.body
         except (LibraryError, OSError) as error:
-            header.update(plain(f"cannot show it: {error}", style="red"))
+            header.update(plain(f"cannot show it: {error}", style="red"), layout=False)
+            self._previewed = None
             return
         title = highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow")
         title.append("\n")
         title.append_text(plain(f"{article.source or 'no source'} · {article.date[:10]} · "
                                 f"{article.word_count} words · {len(hit.spans)} hits", style="dim"))
-        header.update(title)
-        view.set_text(body, max(0, hit.offset))
+        header.update(title, layout=False)  # three lines high (CSS): no layout pass per keystroke
+        if view.text != body:  # the same article with other hits: only the marks change
+            view.set_text(body, max(0, hit.offset))
         view.set_spans("search", [(start, end, HIT_STYLE) for start, end in hit.spans])
         if hit.offset >= 0:
             view.scroll_to_offset(hit.offset, center=True)

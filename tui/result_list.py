@@ -1,0 +1,157 @@
+"""The search pane's results: a few lines of `Text` per result, one highlighted, clickable, drawn
+through the line API.
+
+Textual's OptionList lays itself out again and measures every option whenever its options are
+replaced, which the search pane does on every keystroke (about 30 ms of a 60 ms keystroke at 10k
+articles). This list wraps each result once per width and keeps the lines as strips; a new result
+set costs the wrapping of its twenty results, moving the highlight redraws two results.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+PADDING = 1  # cells each side of a result
+
+
+class ResultList(ScrollView, can_focus=False):
+    """Never focused (the query box keeps the keys); a click highlights a result and selects it."""
+
+    COMPONENT_CLASSES = {"result-list--highlighted"}
+    DEFAULT_CSS = """
+    ResultList {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .result-list--highlighted { color: $foreground; background: $block-cursor-blurred-background; }
+    }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, results: "ResultList", index: int | None) -> None:
+            super().__init__()
+            self.results = results
+            self.index = index
+
+        @property
+        def control(self) -> "ResultList":
+            return self.results
+
+    class Selected(Highlighted):
+        pass
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._prompts: list[Text] = []
+        self._highlighted: int | None = None
+        self._width = -1  # the width the lines below were wrapped at
+        self._lines: list[list[list[Segment]]] = []  # per result, its lines (unstyled by the highlight)
+        self._first_row: list[int] = []  # per result, its first row
+        self._row_result: list[int] = []  # per row, its result
+
+    # ------------------------------------------------------------------ the results
+    def set_prompts(self, prompts: list[Text], highlighted: int | None = 0) -> None:
+        """Show these results, `highlighted` highlighted (no Highlighted message: the caller knows)."""
+        self._prompts = list(prompts)
+        self._width = -1
+        self._highlighted = None if not prompts or highlighted is None else max(0, min(highlighted, len(prompts) - 1))
+        self._wrap()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def option_count(self) -> int:
+        return len(self._prompts)
+
+    def prompt_at(self, index: int) -> Text:
+        return self._prompts[index]
+
+    @property
+    def highlighted(self) -> int | None:
+        return self._highlighted
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        if index is not None:
+            if not self._prompts:
+                return
+            index = max(0, min(index, len(self._prompts) - 1))
+        if index == self._highlighted:
+            return
+        old, self._highlighted = self._highlighted, index
+        for changed in (old, index):
+            self._refresh_result(changed)
+        self._scroll_into_view(index)
+        self.post_message(self.Highlighted(self, index))
+
+    # ------------------------------------------------------------------ layout
+    def _wrap(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width
+        if width <= 0 or width == self._width:
+            return
+        self._width = width
+        inner = max(1, width - 2 * PADDING)
+        console: Console = self.app.console
+        options = console.options.update_width(inner).update(highlight=False, markup=False)
+        self._lines, self._first_row, self._row_result = [], [], []
+        for index, prompt in enumerate(self._prompts):
+            lines = console.render_lines(prompt, options, pad=True)
+            self._first_row.append(len(self._row_result))
+            self._row_result.extend([index] * len(lines))
+            self._lines.append(lines)
+        self.virtual_size = Size(width, len(self._row_result))
+
+    def on_resize(self) -> None:
+        self._wrap()
+        self.refresh()
+
+    def _refresh_result(self, index: int | None) -> None:
+        if index is None or index >= len(self._first_row):
+            return
+        top = self._first_row[index] - int(self.scroll_y)
+        self.refresh(Region(0, top, self.size.width, len(self._lines[index])))
+
+    def _scroll_into_view(self, index: int | None) -> None:
+        if index is None or index >= len(self._first_row):
+            return
+        top, height = self._first_row[index], len(self._lines[index])
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif top + height > self.scroll_y + self.size.height:
+            self.scroll_to(y=top + height - self.size.height, animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ drawing
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._width = -1  # the theme's colours are in the strips' styles: wrap again
+
+    def render_line(self, y: int) -> Strip:
+        self._wrap()
+        width = self.size.width
+        base = self.rich_style
+        row = int(self.scroll_y) + y
+        if row >= len(self._row_result):
+            return Strip.blank(width, base)
+        index = self._row_result[row]
+        line = self._lines[index][row - self._first_row[index]]
+        style = base
+        if index == self._highlighted:
+            style = self.get_component_rich_style("result-list--highlighted")
+        pad = Segment(" " * PADDING, style)
+        strip = Strip([pad, *line, pad]).apply_style(style) if line else Strip.blank(width, style)
+        return strip.adjust_cell_length(width, style)
+
+    async def _on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_y) + event.y
+        if 0 <= row < len(self._row_result):
+            self.highlighted = self._row_result[row]
+            self.post_message(self.Selected(self, self._highlighted))
