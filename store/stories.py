@@ -482,6 +482,17 @@ def make_stories(index: StoryIndex, info: dict[str, ArticleInfo]) -> list[Story]
 SHINGLES_KEPT = 2000  # articles whose shingles stay in memory (about 10 KB each)
 
 
+@dataclass
+class _Shingled:
+    """An article's shingles as a share is computed from them."""
+
+    hashes: np.ndarray  # one per starting word, in text order
+    words: int
+    distinct: np.ndarray  # np.unique(hashes): the side another article is looked up in
+    body: str | None  # kept until its quoted shingles are needed (most pairs share nothing)
+    quoted: set[int] | None = None
+
+
 class ShareCache:
     """Shingles of the articles met last (a bounded LRU: the shingles of every article of a 100k
     library are gigabytes) and shares per pair (small), kept while the library is open. Stories
@@ -490,15 +501,15 @@ class ShareCache:
     def __init__(self, boilerplate: set[int] | None = None, kept: int = SHINGLES_KEPT) -> None:
         self.boilerplate = boilerplate or set()
         self.kept = kept
-        self._shingles: OrderedDict[str, tuple[np.ndarray, int, set[int]]] = OrderedDict()
+        self._shingles: OrderedDict[str, _Shingled] = OrderedDict()
         self._pairs: dict[tuple[str, str], tuple[float, float]] = {}
 
-    def shingles(self, article: ArticleInfo) -> tuple[np.ndarray, int, set[int]]:
+    def shingles(self, article: ArticleInfo) -> _Shingled:
         found = self._shingles.get(article.content_hash)
         if found is None:
             body = article.load_body()
             hashes, count = text.shingle_positions(body, self.boilerplate)
-            found = (hashes, count, text.quoted_shingles(body))
+            found = _Shingled(hashes, count, np.unique(hashes), body)
             self._shingles[article.content_hash] = found
             if len(self._shingles) > self.kept:
                 self._shingles.popitem(last=False)
@@ -506,31 +517,40 @@ class ShareCache:
             self._shingles.move_to_end(article.content_hash)
         return found
 
-    def shares(self, a: ArticleInfo, b: ArticleInfo) -> tuple[float, float, str | None]:
-        """(share of a in b, share of b in a, which one quotes the shared words) ."""
-        sa, na, quoted_a = self.shingles(a)
-        sb, nb, quoted_b = self.shingles(b)
+    @staticmethod
+    def _quoted(shingled: _Shingled) -> set[int]:
+        if shingled.quoted is None:
+            shingled.quoted = text.quoted_shingles(shingled.body or "")
+            shingled.body = None
+        return shingled.quoted
+
+    def shares(self, a: ArticleInfo, b: ArticleInfo) -> tuple[float, float]:
+        """(share of a's words in b, share of b's words in a)."""
+        sa, sb = self.shingles(a), self.shingles(b)
         pair = (a.content_hash, b.content_hash)
         if pair not in self._pairs:
-            share_a = text.covered_share(sa, sb, na)
-            share_b = text.covered_share(sb, sa, nb)
+            share_a = text.covered_share(sa.hashes, sb.hashes, sa.words, sb.distinct)
+            # no shingle of a in b is no shingle of b in a
+            share_b = text.covered_share(sb.hashes, sa.hashes, sb.words, sa.distinct) if share_a else 0.0
             self._pairs[pair] = (share_a, share_b)
-        share_a, share_b = self._pairs[pair]
-        quoter = None
-        if share_a or share_b:
-            common = set(np.intersect1d(sa, sb).tolist())
-            in_a, in_b = len(common & quoted_a), len(common & quoted_b)
-            if in_a > 2 * in_b and in_a * 4 >= len(common):
-                quoter = a.id
-            elif in_b > 2 * in_a and in_b * 4 >= len(common):
-                quoter = b.id
-        return share_a, share_b, quoter
+        return self._pairs[pair]
+
+    def quoter(self, a: ArticleInfo, b: ArticleInfo) -> str | None:
+        """Which of two articles that share text has the shared words in quotation marks (the one
+        that took them), if one clearly does. Asked only when the dates cannot tell."""
+        sa, sb = self.shingles(a), self.shingles(b)
+        common = set(sa.distinct[text.contains(sb.distinct, sa.distinct)].tolist())
+        in_a, in_b = len(common & self._quoted(sa)), len(common & self._quoted(sb))
+        if in_a > 2 * in_b and in_a * 4 >= len(common):
+            return a.id
+        if in_b > 2 * in_a and in_b * 4 >= len(common):
+            return b.id
+        return None
 
 
 def link_for(a: ArticleInfo, b: ArticleInfo, cosine: float, shares: ShareCache) -> StoryLink:
-    share_a, share_b, quoter = shares.shares(a, b)
-    _, na, _ = shares.shingles(a)
-    _, nb, _ = shares.shingles(b)
+    share_a, share_b = shares.shares(a, b)
+    na, nb = shares.shingles(a).words, shares.shingles(b).words
     shared_words = max(share_a * na, share_b * nb)
     relation = "shares text" if shared_words >= SHARE_MIN_WORDS else "same story"
     first: str | None = None
@@ -542,7 +562,7 @@ def link_for(a: ArticleInfo, b: ArticleInfo, cosine: float, shares: ShareCache) 
             first = a.id if date_a < date_b else b.id
             lag = abs((date_b - date_a).total_seconds()) / 3600
             basis = "dates"
-        elif quoter is not None:
+        elif (quoter := shares.quoter(a, b)) is not None:
             first = b.id if quoter == a.id else a.id
             basis = "quotes"
     elif date_a and date_b:

@@ -151,17 +151,28 @@ def shingle_positions(body: str, skip: set[int] | frozenset[int] = frozenset()) 
     return hashes, len(tokens)
 
 
-def covered_share(mine: np.ndarray, theirs: np.ndarray, total_words: int) -> float:
-    """Fraction of my words inside a shingle the other text also has."""
+def covered_share(mine: np.ndarray, theirs: np.ndarray, total_words: int,
+                  theirs_sorted: np.ndarray | None = None) -> float:
+    """Fraction of my words inside a shingle the other text also has. `theirs_sorted` (np.unique
+    of `theirs`) saves sorting it again when one text is compared with many."""
     if total_words == 0 or len(mine) == 0 or len(theirs) == 0:
         return 0.0
-    hit = np.isin(mine, theirs)
-    if not hit.any():
+    starts = np.flatnonzero(contains(theirs_sorted if theirs_sorted is not None else np.unique(theirs), mine))
+    if len(starts) == 0:
         return 0.0
-    covered = np.zeros(total_words, dtype=bool)
-    for start in np.flatnonzero(hit):
-        covered[start:start + SHINGLE] = True
-    return float(covered.sum()) / total_words
+    # each hit covers SHINGLE words from its start: +1 at the start, -1 after its end, summed
+    size = max(total_words, len(mine)) + SHINGLE
+    edges = np.bincount(starts, minlength=size) - np.bincount(starts + SHINGLE, minlength=size)
+    return float(np.count_nonzero(np.cumsum(edges)[:total_words])) / total_words
+
+
+def contains(sorted_values: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """For each of `items`, whether the sorted array holds it (np.isin without sorting again)."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(items), dtype=bool)
+    at = np.searchsorted(sorted_values, items)
+    at[at == len(sorted_values)] = 0
+    return sorted_values[at] == items
 
 
 def quoted_shingles(body: str) -> set[int]:

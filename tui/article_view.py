@@ -51,6 +51,7 @@ from textual.strip import Strip
 
 from .highlight_mode import SELECTION_LAYER, HighlightModeMixin
 from .keymap import bindings_for, default_keymap
+from .scrolling import set_virtual_size
 
 __all__ = ["ArticleView", "paragraph_starts", "sanitize", "wrap_text"]
 
@@ -429,10 +430,7 @@ class ArticleView(HighlightModeMixin, ScrollView, can_focus=True, inherit_bindin
         self._wrap_width = width
         self._layout_size = self.outer_size
         self._line_cache.clear()
-        self.virtual_size = Size(width, len(self._row_starts))
-        # As TextArea does after changing its virtual size: show/hide and resize the scrollbar
-        # now (the layout pass only does it when the widget's own size changes).
-        self._scroll_update(self.virtual_size)
+        set_virtual_size(self, Size(width, len(self._row_starts)))
         centered, self._anchor, self._anchor_centered = self._anchor_centered, None, False
         row = self.offset_to_row(anchor) - (self.visible_height // 2 if centered else 0)
         self._scroll_to_row(max(0, row))

@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .scrolling import set_virtual_size
+
 PADDING = 1  # cells each side of a result
 
 
@@ -108,7 +110,7 @@ class ResultList(ScrollView, can_focus=False):
             self._first_row.append(len(self._row_result))
             self._row_result.extend([index] * len(lines))
             self._lines.append(lines)
-        self.virtual_size = Size(width, len(self._row_result))
+        set_virtual_size(self, Size(width, len(self._row_result)))
 
     def on_resize(self) -> None:
         self._wrap()

@@ -29,6 +29,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .scrolling import set_virtual_size
+
 CELL_PADDING = 1
 ROW_CACHE_SIZE = 1024  # strips kept: about twenty screens of rows
 PLAIN, CURSOR, CURSOR_FOCUSED = 0, 1, 2  # a row's drawing state, part of its cache key
@@ -114,7 +116,7 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Show these rows. Strips cached for the same Row objects stay valid; others age out."""
         self._rows = rows
         self._index = None
-        self.virtual_size = Size(self.size.width, len(rows) + 1)  # +1: the header
+        set_virtual_size(self, Size(self.size.width, len(rows) + 1))  # +1: the header
         self.refresh()
         self.set_reactive(RowTable.cursor_row, self.validate_cursor_row(cursor))
         self._scroll_cursor_into_view()
@@ -228,7 +230,7 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._relayout()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        set_virtual_size(self, Size(self.size.width, len(self._rows) + 1))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
