@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
+import os
 import threading
 import zlib
 from collections import Counter, OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -165,6 +168,64 @@ def boilerplate(sentence_sets: Sequence[np.ndarray], long_enough: Sequence[np.nd
     return result
 
 
+PARALLEL_FROM = 2000  # articles from which a rebuild tokenises in a pool of processes
+
+
+def _article_terms(item: tuple[str, str]) -> tuple[Counter[str], np.ndarray, np.ndarray]:
+    """An article's terms (body and title), sentence keys and which sentences are long enough to
+    be boilerplate. A module function: it runs in the rebuild's worker processes."""
+    body, title = item
+    split, keys, long_enough = _sentence_data(body)
+    found: list[str] = []
+    for sentence in split:
+        text.add_terms(found, sentence)
+    text.add_terms(found, text.title_words(title))
+    return Counter(found), keys, long_enough
+
+
+@contextmanager
+def _reader_pool(articles: int) -> Iterator[Any]:
+    """A process pool for tokenising `articles` bodies, or None where one would not pay: a small
+    library, one core, or a platform without forkserver."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if articles < PARALLEL_FROM or cores < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    # forkserver: a fresh process forks the workers, so a caller's threads (the app) do not matter
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["store.stories"])  # imported once, in the server, not per worker
+    pool = context.Pool(min(cores, 4))
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _sentence_terms(keys: set[int], articles: Sequence[ArticleInfo], sentence_keys: Sequence[np.ndarray],
+                    long_flags: Sequence[np.ndarray]) -> dict[int, list[str]]:
+    """The terms of each of these sentences (by key), read from the first article that has it
+    long enough."""
+    wanted = set(keys)
+    rows: dict[int, list[int]] = {}
+    for row, (row_keys, long_enough) in enumerate(zip(sentence_keys, long_flags)):
+        if not wanted:
+            break
+        hit = wanted.intersection(row_keys[long_enough].tolist())
+        if hit:
+            rows[row] = sorted(hit)
+            wanted -= hit
+    found: dict[int, list[str]] = {}
+    for row, row_wanted in rows.items():
+        split = text.sentence_words(articles[row].load_body())
+        for sentence in split:
+            key = text.key_of(sentence)
+            if key in row_wanted and key not in found:
+                found[key] = []
+                text.add_terms(found[key], sentence)
+    return found
+
+
 def _sentence_data(body: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     split = text.sentence_words(body)
     keys = np.fromiter((text.key_of(s) for s in split), dtype=np.int64, count=len(split))
@@ -194,9 +255,11 @@ class StoryIndex:
     # ---------------------------------------------------------------- building
     def rebuild(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> None:
         # One pass over the bodies, keeping only compact per-article arrays (term ids and counts,
-        # sentence keys): 100k tokenised bodies or Counters would not fit the memory budget.
-        # Boilerplate is known only at the end, so the terms of every sentence met in a second
-        # article are kept once per sentence, and subtracted from the articles afterwards.
+        # sentence keys): 100k tokenised bodies or Counters would not fit the memory budget. The
+        # bodies are tokenised by a pool of processes (one per core) for large libraries; term ids
+        # are given here, in article order, so the index is the same either way. Boilerplate is
+        # known only at the end: its sentences' terms are read again from one article each and
+        # subtracted from the articles that carry them.
         total = len(articles)
         self.terms = {}
         add = self.terms.setdefault
@@ -205,37 +268,24 @@ class StoryIndex:
         long_flags: list[np.ndarray] = []
         term_ids: list[np.ndarray] = []
         term_counts: list[np.ndarray] = []
-        seen_keys: set[int] = set()
-        recurring_terms: dict[int, list[str]] = {}
-        for done, article in enumerate(articles, 1):
-            split, keys, long_enough = _sentence_data(article.load_body())
-            found: list[str] = []
-            for sentence in split:
-                text.add_terms(found, sentence)
-            key_list = keys.tolist()
-            for key in seen_keys.intersection(key_list).difference(recurring_terms):
-                where = key_list.index(key)
-                if long_enough[where]:
-                    recurring_terms[key] = []
-                    text.add_terms(recurring_terms[key], split[where])
-            seen_keys.update(key_list)
-            text.add_terms(found, text.title_words(article.title))
-            counter = Counter(found)
-            # map() with dict.get runs at C speed; only the terms never seen before go through Python
-            ids = list(map(get, counter))
-            if None in ids:
-                ids = [add(t, len(self.terms)) if i is None else i for t, i in zip(counter, ids)]
-            term_ids.append(np.array(ids, dtype=np.int32))
-            term_counts.append(np.array(list(counter.values()), dtype=np.float32))
-            bodies_keys.append(keys)
-            long_flags.append(long_enough)
-            if progress is not None and done % 500 == 0:
-                progress(done, total, "reading articles")
-        del seen_keys
+        bodies = ((article.load_body(), article.title) for article in articles)
+        with _reader_pool(total) as pool:
+            read = pool.imap(_article_terms, bodies, chunksize=64) if pool else map(_article_terms, bodies)
+            for done, (counter, keys, long_enough) in enumerate(read, 1):
+                # map() with dict.get runs at C speed; only the terms never seen before go through Python
+                ids = list(map(get, counter))
+                if None in ids:
+                    ids = [add(t, len(self.terms)) if i is None else i for t, i in zip(counter, ids)]
+                term_ids.append(np.array(ids, dtype=np.int32))
+                term_counts.append(np.array(list(counter.values()), dtype=np.float32))
+                bodies_keys.append(keys)
+                long_flags.append(long_enough)
+                if progress is not None and done % 500 == 0:
+                    progress(done, total, "reading articles")
         self.boilerplate = boilerplate(bodies_keys, long_flags)
         by_key: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for key in self.boilerplate:
-            found_terms = Counter(recurring_terms.get(key, ()))
+        for key, terms in _sentence_terms(self.boilerplate, articles, bodies_keys, long_flags).items():
+            found_terms = Counter(terms)
             by_key[key] = (np.fromiter((self.terms[t] for t in found_terms), dtype=np.int32, count=len(found_terms)),
                            np.fromiter(found_terms.values(), dtype=np.float32, count=len(found_terms)))
         for row, keys in enumerate(bodies_keys):
@@ -250,7 +300,6 @@ class StoryIndex:
                 counts[position] -= drop.astype(np.float32)
                 keep = counts > 0
                 term_ids[row], term_counts[row] = ids[keep], counts[keep]
-        del recurring_terms
         self.ids = [a.id for a in articles]
         self.hashes = [a.content_hash for a in articles]
         self.sentence_keys, self.sentence_long = bodies_keys, long_flags

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import random
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -347,3 +349,35 @@ async def test_app_finds_stories_of_a_large_library_in_the_background(tmp_path: 
             await pilot.pause()
             assert app.library_pane.view.group == "story"
             assert any(key.startswith("group:") for key in app.library_pane.table.row_keys)
+
+
+def test_a_rebuild_in_worker_processes_makes_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large libraries are tokenised by a pool of processes; the index must not depend on it."""
+    nag = "Photographs on this page were taken by our staff photographers in the valley."
+    every = _candidates(10, 3, seed=5)
+    every = [Candidate(title=c.title, body=f"{c.body}\n\n{nag}", origin=c.origin, source=c.source) for c in every]
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates(every)
+        infos = _infos(lib)
+    built = {}
+    pools: list[object] = []
+    real_pool = stories_module._reader_pool
+
+    @contextmanager
+    def spied_pool(articles: int) -> Iterator[object]:
+        with real_pool(articles) as pool:
+            pools.append(pool)
+            yield pool
+
+    monkeypatch.setattr(stories_module, "_reader_pool", spied_pool)
+    for name, parallel_from in (("one process", 10**9), ("pool", 0)):
+        monkeypatch.setattr(stories_module, "PARALLEL_FROM", parallel_from)
+        index = StoryIndex()
+        index.rebuild(infos)
+        built[name] = index
+    alone, pooled = built["one process"], built["pool"]
+    assert pools[0] is None and pools[1] is not None  # (this machine has two cores)
+    assert alone.boilerplate and alone.boilerplate == pooled.boilerplate  # the nag is found both ways
+    assert alone.terms == pooled.terms
+    assert (alone.raw != pooled.raw).nnz == 0
+    assert alone.groups == pooled.groups and len(alone.groups) == 10

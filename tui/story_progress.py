@@ -9,6 +9,7 @@ it reports; when it is done the app loads the saved index and regroups the list.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ class StoryBuild:
         self.process = subprocess.Popen(
             builder_command(library_path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace", env=env,
-            preexec_fn=_lower_priority if os.name == "posix" else None)
+            preexec_fn=_lower_priority if os.name == "posix" else None,
+            start_new_session=os.name == "posix")  # its own process group: with its worker processes
 
     def events(self, stop: Callable[[], bool]) -> Iterator[BuildEvent]:
         assert self.process.stdout is not None
@@ -84,7 +86,10 @@ class StoryBuild:
 
     def cancel(self) -> None:
         if self.process.poll() is None:
-            self.process.kill()
+            try:  # the builder and the processes it tokenises with (store.stories._reader_pool)
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (OSError, AttributeError):
+                self.process.kill()
         self.process.wait()
 
 
