@@ -109,6 +109,26 @@ class _Field:
         counts = np.bincount(terms, minlength=vocabulary) if len(terms) else np.zeros(vocabulary, np.int64)
         self.offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
+    def set_chunks(self, chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]], vocabulary: int) -> None:
+        """The same arrays as set_arrays, from postings read in chunks of increasing documents, each
+        (terms, docs, tfs) sorted by term then document. Each chunk is copied straight into its
+        place, so the build holds the chunks and the result, not two sorted copies of everything
+        (at 100k articles, 40 million postings: about 2 GB less at the peak)."""
+        per_term = np.zeros(vocabulary, dtype=np.int64)
+        for terms, _, _ in chunks:
+            per_term += np.bincount(terms, minlength=vocabulary)
+        offsets = np.concatenate(([0], np.cumsum(per_term))).astype(np.int64)
+        docs = np.empty(int(offsets[-1]), dtype=np.int32)
+        tfs = np.empty(int(offsets[-1]), dtype=np.uint16)
+        cursor = offsets[:-1].copy()  # where each term's next posting goes
+        for terms, chunk_docs, chunk_tfs in chunks:
+            rank = np.arange(len(terms)) - np.searchsorted(terms, terms, side="left")  # within its term
+            places = cursor[terms] + rank
+            docs[places] = chunk_docs
+            tfs[places] = chunk_tfs
+            cursor += np.bincount(terms, minlength=vocabulary)
+        self.offsets, self.docs, self.tfs = offsets, docs, tfs
+
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         if term + 1 < len(self.offsets):
             start, end = self.offsets[term], self.offsets[term + 1]
@@ -341,7 +361,7 @@ class SearchIndex:
 
     def _build_from_texts(self) -> None:
         records = list(self.library._records.items())   # one C-level copy: safe against a writer thread
-        chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in FIELDS}
+        chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {name: [] for name in FIELDS}
         lengths: list[int] = []
         pending: dict[str, tuple[list[int], list[int]]] = {name: ([], []) for name in FIELDS}
 
@@ -350,7 +370,10 @@ class SearchIndex:
                 if terms:
                     keys = (np.array(terms, np.int64) << DOC_BITS) | np.array(docs, np.int64)
                     unique, counts = np.unique(keys, return_counts=True)
-                    chunks[name].append((unique, counts))
+                    chunks[name].append(((unique >> DOC_BITS).astype(np.int32),
+                                         (unique & ((1 << DOC_BITS) - 1)).astype(np.int32),
+                                         np.minimum(counts, 65535).astype(np.uint16)))
+                    del keys, unique, counts
                     terms.clear()
                     docs.clear()
 
@@ -366,12 +389,7 @@ class SearchIndex:
         flush()
         vocabulary = len(self._terms)
         for name in FIELDS:
-            if chunks[name]:
-                keys = np.concatenate([k for k, _ in chunks[name]])
-                tfs = np.concatenate([c for _, c in chunks[name]])
-            else:
-                keys, tfs = np.zeros(0, np.int64), np.zeros(0, np.int64)
-            self._fields[name].set_arrays(keys, tfs, vocabulary)
+            self._fields[name].set_chunks(chunks.pop(name), vocabulary)
         count = len(self._docs)
         self._alive = np.ones(count, dtype=bool)
         self._lengths = np.array(lengths, dtype=np.float32)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -306,3 +307,33 @@ def test_any_query_returns_hits_or_a_clear_error(lib: Library, text: str) -> Non
         body = lib.get(hit.article_id).body
         assert all(0 <= s < e <= len(body) for s, e in hit.spans)
         assert all(0 <= s < e <= len(hit.snippet) for s, e in hit.snippet_spans)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 70000)), max_size=40), max_size=6))
+def test_postings_built_in_chunks_equal_one_sort_of_everything(chunk_postings: list[list[tuple[int, int]]]) -> None:
+    """The bulk build copies each chunk of documents into place (set_chunks); it must give the
+    arrays one sort of every posting gives (set_arrays)."""
+    from store.search import DOC_BITS, _Field
+
+    vocabulary, doc = 31, 0
+    chunks, all_keys, all_tfs = [], [], []
+    for postings in chunk_postings:
+        counts: dict[tuple[int, int], int] = {}
+        for term, tf in postings:  # each chunk: a few new documents, later than the last chunk's
+            key = (term, doc + tf % 3)
+            counts[key] = counts.get(key, 0) + tf
+        doc += 3
+        keys = np.array(sorted((t << DOC_BITS) | d for t, d in counts), dtype=np.int64)
+        tfs = np.array([counts[(int(k >> DOC_BITS), int(k & ((1 << DOC_BITS) - 1)))] for k in keys], dtype=np.int64)
+        chunks.append(((keys >> DOC_BITS).astype(np.int32), (keys & ((1 << DOC_BITS) - 1)).astype(np.int32),
+                       np.minimum(tfs, 65535).astype(np.uint16)))
+        all_keys.append(keys)
+        all_tfs.append(tfs)
+    chunked, sorted_once = _Field(), _Field()
+    chunked.set_chunks(chunks, vocabulary)
+    sorted_once.set_arrays(np.concatenate(all_keys) if all_keys else np.zeros(0, np.int64),
+                           np.concatenate(all_tfs) if all_tfs else np.zeros(0, np.int64), vocabulary)
+    assert np.array_equal(chunked.offsets, sorted_once.offsets)
+    assert np.array_equal(chunked.docs, sorted_once.docs)
+    assert np.array_equal(chunked.tfs, sorted_once.tfs)
