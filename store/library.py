@@ -361,6 +361,11 @@ class Library:
         """Like `search`, with the number of matches, the time taken and the words matched."""
         return self.search_index().search(query, limit)
 
+    def search_read_ahead(self, query: str, count: int, stop: Callable[[], bool]) -> int:
+        """Read ahead the best `count` candidates of `query` for the keystrokes that follow (see
+        SearchIndex.read_ahead); for a worker thread, stopped by `stop()`."""
+        return self.search_index().read_ahead(query, count, stop)
+
     def _notify(self) -> None:
         for listener in self.changed_listeners:
             listener()

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate
 import zipfile
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 import orjson
@@ -245,6 +245,7 @@ class SearchIndex:
         self._expansions: OrderedDict[tuple[str, bool], list[tuple[str, float]]] = OrderedDict()
         self._prefix_cache: OrderedDict[str, list[str]] = OrderedDict()
         self._bodies: OrderedDict[int, _Text] = OrderedDict()
+        self.body_reads = 0  # bodies read from disk and cut into words (cache misses)
         library.changed_listeners.append(self.mark_stale)
 
     # ------------------------------------------------------------------ keeping up with the library
@@ -697,6 +698,7 @@ class SearchIndex:
         except OSError:
             body = ""
         entry = _Text(body)
+        self.body_reads += 1
         self._bodies[doc] = entry
         if len(self._bodies) > 1024:
             self._bodies.popitem(last=False)
@@ -739,7 +741,28 @@ class SearchIndex:
             self.ensure_built()
             return self._search(query, max(1, int(limit)), started)
 
-    def _search(self, query: Query, limit: int, started: float) -> SearchResults:
+    def read_ahead(self, text: str, count: int, stop: Callable[[], bool]) -> int:
+        """Read (into the cache of cut-up bodies) the best `count` candidates of a query, as the
+        next keystrokes will ask for most of them; stops as soon as `stop()` says so (checked
+        before each article, so a search waiting for the index's lock waits one article at most).
+        Returns how many articles were read from disk."""
+        try:
+            query = parse_query(text)
+        except QueryError:
+            return 0
+        if query.empty or not query.has_terms:
+            return 0
+        with self._lock:
+            if not self._built:
+                return 0
+            before = self.body_reads
+            self._search(query, max(1, count), time.perf_counter(), stop=stop)
+            return self.body_reads - before
+
+    def _search(self, query: Query, limit: int, started: float,
+                stop: Callable[[], bool] | None = None) -> SearchResults:
+        """The ranked hits; with `stop` (read_ahead) only the candidates' bodies are read, until
+        stop() is true, and no hits are returned."""
         count = len(self._docs)
         mask = self._filter_mask(query, count)
         alive = int(self._alive.sum())
@@ -822,6 +845,8 @@ class SearchIndex:
         for doc in candidates_ranked.tolist():
             if needs_check and len(inspected) >= rerank:
                 break
+            if stop is not None and stop():
+                break
             checked += 1
             info = self._inspect(doc, plan)
             if info is None:
@@ -837,6 +862,8 @@ class SearchIndex:
             if info["exact"]:
                 final *= 1.05
             inspected.append((final, doc, info))
+        if stop is not None:  # a read-ahead: the bodies are in the cache, no hits are wanted
+            return SearchResults([], len(inspected), True, (time.perf_counter() - started) * 1000, query, expansions)
         inspected.sort(key=lambda item: -item[0])
         hits = [self._hit(doc, final, info, groups, query) for final, doc, info in inspected[:limit]]
         total = len(candidates) - rejected

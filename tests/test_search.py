@@ -337,3 +337,18 @@ def test_postings_built_in_chunks_equal_one_sort_of_everything(chunk_postings: l
     assert np.array_equal(chunked.offsets, sorted_once.offsets)
     assert np.array_equal(chunked.docs, sorted_once.docs)
     assert np.array_equal(chunked.tfs, sorted_once.tfs)
+
+
+def test_read_ahead_fills_the_cache_for_the_next_keystroke_and_stops_when_told(tmp_path: Path) -> None:
+    bodies = [f"Border security talk number {n}. The border was the topic of security meeting {n}." for n in range(60)]
+    with Library.open(tmp_path / "lib") as library:
+        library.add_candidates([candidate(f"Talk {n}", body, f"t{n}") for n, body in enumerate(bodies)])
+        index = library.search_index()
+        index.ensure_built()
+        assert library.search_read_ahead("border sec", 40, lambda: True) == 0  # stopped before the first
+        read = library.search_read_ahead("border sec", 40, lambda: False)
+        assert read >= 30  # the best candidates (a multi-word query reranks at least 30)
+        before = index.body_reads
+        results = library.search_results("border secu", limit=20)  # the next keystroke
+        assert len(results.hits) == 20 and index.body_reads == before  # all of them read already
+        assert library.search_read_ahead("source:", 40, lambda: False) == 0  # a bad query: nothing, no error

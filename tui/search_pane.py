@@ -9,6 +9,7 @@ never blocked and a stale result never overwrites a newer one.
 from __future__ import annotations
 
 import gc
+import threading
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -31,6 +32,8 @@ from .safe_text import plain
 if TYPE_CHECKING:
     from store import SearchHit, SearchResults
 
+READ_AHEAD = 40  # candidates read after a keystroke's results are drawn, for the next keystrokes
+READ_AHEAD_WAIT = 1.0  # seconds a worker waits for its results to be drawn before it gives up
 RESULT_LIMIT = 20  # each result is read for its hits and snippet: 100 per keystroke cost 300 ms at 100k articles
 HIT_STYLE = "bold black on yellow"
 SNIPPET_MARK = "bold yellow"
@@ -174,16 +177,28 @@ class SearchScreen(Screen["SearchHit | None"]):
             results = str(error)
         except (LibraryError, OSError) as error:
             results = f"search failed: {error}"
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, generation, query, results)
+        if worker.is_cancelled:
+            return
+        drawn = threading.Event()
+        self.app.call_from_thread(self._show, generation, query, results, drawn)
+        # then, once the results and the preview are on screen (not competing with them for the
+        # interpreter), read the next candidates, until the next keystroke cancels this worker
+        if not isinstance(results, str) and drawn.wait(READ_AHEAD_WAIT) and not worker.is_cancelled:
+            try:
+                self.library.search_read_ahead(query, READ_AHEAD, lambda: worker.is_cancelled)
+            except (LibraryError, OSError):
+                pass  # only a head start for the next keystroke
 
     def _status(self, text: Text, error: bool = False) -> None:
         status = self.query_one("#search-status", Static)
         status.set_class(error, "-error")
         status.update(text, layout=False)  # one line high (CSS): no layout pass per keystroke
 
-    def _show(self, generation: int, query: str, results: SearchResults | str) -> None:
+    def _show(self, generation: int, query: str, results: SearchResults | str,
+              drawn: threading.Event | None = None) -> None:
         if generation != self._generation or not self.is_mounted:
+            if drawn is not None:
+                drawn.set()  # nothing to wait for: the worker ends (it is cancelled anyway)
             return  # a newer keystroke is on its way
         if self.shown_query is None:  # the index is ready: its 100k documents join the frozen heap
             self.call_after_refresh(gc.freeze)  # (tui/app.py freeze_heap says why)
@@ -204,11 +219,13 @@ class SearchScreen(Screen["SearchHit | None"]):
         self.result_list.set_prompts([result_prompt(hit) for hit in results.hits])
         # the results first, the preview in the frame after: it redraws a whole article, and a
         # keystroke's results should not wait for it (nor does the preview of a query typed over)
-        self.call_after_refresh(self._preview_for, generation)
+        self.call_after_refresh(self._preview_for, generation, drawn)
 
-    def _preview_for(self, generation: int) -> None:
+    def _preview_for(self, generation: int, drawn: threading.Event | None = None) -> None:
         if generation == self._generation and self.is_mounted:
             self._preview(self.selected)
+        if drawn is not None:
+            self.call_after_refresh(drawn.set)
 
     # ------------------------------------------------------------------ moving and opening
     def move(self, delta: int) -> None:

@@ -222,8 +222,8 @@ async def _drive(folder: Path, pages: int, saves: int, results: dict[str, object
             screen.query_one(SearchInput).cursor_blink = False
             original_show = screen._show
 
-            def show(generation: int, query: str, found: object) -> None:
-                original_show(generation, query, found)
+            def show(generation: int, query: str, found: object, *rest: object) -> None:
+                original_show(generation, query, found, *rest)
                 shown[query] = time.perf_counter()
 
             screen._show = show  # type: ignore[method-assign]
