@@ -67,9 +67,10 @@ RESERVED_WHY = {
     "shift+tab": "it moves the focus back",
 }
 
-# Shown in Textual's footer; the rest are listed by the help screen and `broadsheet keys`.
+# Shown in the key hints line (tui/key_hints.py); the rest are listed by the help screen and `broadsheet keys`.
 SHOWN_ACTIONS = frozenset({"app.quit", "app.help", "app.import", "library.open", "library.filter", "app.search",
-                           "search.open", "search.close", "reader.close", "reader.highlight_mode"})
+                           "search.open", "search.close", "reader.close", "reader.highlight_mode",
+                           "compare.next_shared", "compare.next_figure", "compare.close"})
 
 # A key no terminal sends: `Keymap.textual_keymap()` gives it to actions bound only to sequences, so
 # that App.set_keymap removes their default single keys (Textual ignores an empty key string).
