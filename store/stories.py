@@ -185,16 +185,17 @@ def _article_terms(item: tuple[str, str]) -> tuple[Counter[str], np.ndarray, np.
 
 @contextmanager
 def _reader_pool(articles: int) -> Iterator[Any]:
-    """A process pool for tokenising `articles` bodies, or None where one would not pay: a small
-    library, one core, or a platform without forkserver."""
+    """A process pool for tokenising `articles` bodies, or None where one would not pay or not be
+    safe: a small library, one core, or a process with other threads (the app: forking it would
+    copy their locks). Forked workers need no imports and never run the caller's main module
+    (spawn and forkserver import it again: a script without a main guard would run twice, and
+    `python -` not at all)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if articles < PARALLEL_FROM or cores < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if (articles < PARALLEL_FROM or cores < 2 or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
         yield None
         return
-    # forkserver: a fresh process forks the workers, so a caller's threads (the app) do not matter
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["store.stories"])  # imported once, in the server, not per worker
-    pool = context.Pool(min(cores, 4))
+    pool = multiprocessing.get_context("fork").Pool(min(cores, 4))
     try:
         yield pool
     finally:

@@ -370,6 +370,7 @@ def test_a_rebuild_in_worker_processes_makes_the_same_index(tmp_path: Path, monk
             yield pool
 
     monkeypatch.setattr(stories_module, "_reader_pool", spied_pool)
+    monkeypatch.setattr(stories_module.threading, "active_count", lambda: 1)  # as `broadsheet stories` runs
     for name, parallel_from in (("one process", 10**9), ("pool", 0)):
         monkeypatch.setattr(stories_module, "PARALLEL_FROM", parallel_from)
         index = StoryIndex()
@@ -381,3 +382,11 @@ def test_a_rebuild_in_worker_processes_makes_the_same_index(tmp_path: Path, monk
     assert alone.terms == pooled.terms
     assert (alone.raw != pooled.raw).nnz == 0
     assert alone.groups == pooled.groups and len(alone.groups) == 10
+
+
+def test_no_worker_processes_are_forked_beside_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app computes stories in a thread: forking it would copy the other threads' locks."""
+    monkeypatch.setattr(stories_module, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(stories_module.threading, "active_count", lambda: 3)
+    with stories_module._reader_pool(10_000) as pool:
+        assert pool is None
