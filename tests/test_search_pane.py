@@ -172,6 +172,29 @@ async def test_hostile_titles_are_shown_literally(tmp_path: Path) -> None:
             assert app.is_running
 
 
+async def test_clicking_a_result_opens_it_and_the_preview_follows_the_highlight(library: Library) -> None:
+    app = BroadsheetApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.action_search()
+        await pilot.pause()
+        await pilot.press(*"deportaton")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen) and screen.results is not None
+        hits = screen.results.hits
+        assert len(hits) >= 3 and screen.result_list.highlighted == 0
+        await pilot.pause()  # the preview is drawn in the frame after the results
+        assert screen.preview.text == library.get(hits[0].article_id).body
+        screen.move(2)
+        await pilot.pause()
+        assert screen.preview.text == library.get(hits[2].article_id).body
+        second_row = screen.result_list._first_row[1]  # the second result's first line
+        await pilot.click("#search-results", offset=(5, second_row))
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen)
+        assert app.reader_pane.article is not None and app.reader_pane.article.id == hits[1].article_id
+
+
 def test_search_screen_snapshot(snap_compare: object, demo_library: Library) -> None:
     library = demo_library  # fixed ids and import dates: the results show dates, which must not be today's
     app = BroadsheetApp(library, remember_theme=False)
