@@ -208,13 +208,13 @@ def _sentence_terms(keys: set[int], articles: Sequence[ArticleInfo], sentence_ke
     """The terms of each of these sentences (by key), read from the first article that has it
     long enough."""
     wanted = set(keys)
-    rows: dict[int, list[int]] = {}
+    rows: dict[int, set[int]] = {}
     for row, (row_keys, long_enough) in enumerate(zip(sentence_keys, long_flags)):
         if not wanted:
             break
         hit = wanted.intersection(row_keys[long_enough].tolist())
         if hit:
-            rows[row] = sorted(hit)
+            rows[row] = hit
             wanted -= hit
     found: dict[int, list[str]] = {}
     for row, row_wanted in rows.items():

@@ -49,6 +49,17 @@ async def settle(app: BroadsheetApp, pilot: object) -> None:
             return
 
 
+async def search_for(app: BroadsheetApp, pilot: object, query: str) -> SearchScreen:
+    """Open the search pane, type `query` without waiting between keys, and wait for its results."""
+    app.action_search()
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, SearchScreen)
+    await pilot.press(*query)  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    return screen
+
+
 @pytest.mark.parametrize("name", builtin_keymap_names())
 async def test_search_open_step_through_hits_and_return(library: Library, tmp_path: Path, name: str) -> None:
     keymap = keymap_named(name, tmp_path)
@@ -117,12 +128,7 @@ async def test_search_open_step_through_hits_and_return(library: Library, tmp_pa
 async def test_unknown_filter_is_shown_inline_and_keeps_the_results(library: Library) -> None:
     app = BroadsheetApp(library, remember_theme=False)
     async with app.run_test(size=WIDE) as pilot:
-        app.action_search()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
-        await pilot.press(*"mexico")
-        await settle(app, pilot)
+        screen = await search_for(app, pilot, "mexico")
         shown = len(screen.results.hits) if screen.results else 0
         assert shown == 5
         box = screen.query_one(SearchInput)
@@ -142,12 +148,7 @@ async def test_unknown_filter_is_shown_inline_and_keeps_the_results(library: Lib
 async def test_typing_is_never_blocked_and_only_the_last_query_shows(library: Library) -> None:
     app = BroadsheetApp(library, remember_theme=False)
     async with app.run_test(size=WIDE) as pilot:
-        app.action_search()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
-        await pilot.press(*"deportaton")  # no waiting between keys
-        await settle(app, pilot)
+        screen = await search_for(app, pilot, "deportaton")  # no waiting between keys
         assert screen.query_one(SearchInput).value == "deportaton"
         assert screen.results is not None and screen.results.query.text == "deportaton"
         assert len(screen.results.hits) >= 3
@@ -159,12 +160,7 @@ async def test_hostile_titles_are_shown_literally(tmp_path: Path) -> None:
                                           body="A zebra [link=http://x]here[/link] \x1b[31m red.", origin="h")])
         app = BroadsheetApp(library, remember_theme=False)
         async with app.run_test(size=WIDE) as pilot:
-            app.action_search()
-            await pilot.pause()
-            await pilot.press(*"zebra")
-            await settle(app, pilot)
-            screen = app.screen
-            assert isinstance(screen, SearchScreen)
+            screen = await search_for(app, pilot, "zebra")
             prompt = screen.result_list.prompt_at(0)
             assert "[@click=app.quit]Quit[/]" in str(prompt)
             await pilot.click("#search-results", offset=(5, 0))
@@ -175,12 +171,8 @@ async def test_hostile_titles_are_shown_literally(tmp_path: Path) -> None:
 async def test_clicking_a_result_opens_it_and_the_preview_follows_the_highlight(library: Library) -> None:
     app = BroadsheetApp(library, remember_theme=False)
     async with app.run_test(size=WIDE) as pilot:
-        app.action_search()
-        await pilot.pause()
-        await pilot.press(*"deportaton")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen) and screen.results is not None
+        screen = await search_for(app, pilot, "deportaton")
+        assert screen.results is not None
         hits = screen.results.hits
         assert len(hits) >= 3 and screen.result_list.highlighted == 0
         await pilot.pause()  # the preview is drawn in the frame after the results
