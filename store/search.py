@@ -25,7 +25,6 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import accumulate
 import zipfile
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -55,7 +54,7 @@ MERGE_AT = 2000             # delta articles before they are merged into the arr
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 110
 INDEX_FILE = "search-index.npz"   # in the library folder: derived, rebuilt if missing or unreadable
 INDEX_FORMAT = 1
-_SPLIT = re.compile(r"(\w+)")
+_WHOLE_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -175,18 +174,13 @@ def _date_of(record: dict[str, Any]) -> str:
 
 
 class _Text:
-    """A body folded and cut into words (offsets in arrays), for finding hits without a Python loop
-    over every word: re.split keeps the separators, so offsets are running sums of lengths."""
+    """A body and its folded twin (the same length, so a match in one is a span of the other)."""
 
-    __slots__ = ("body", "folded", "offsets", "words", "hashes")
+    __slots__ = ("body", "folded")
 
     def __init__(self, body: str) -> None:
         self.body = body
         self.folded = fold(body)
-        parts = _SPLIT.split(self.folded)
-        self.offsets = list(accumulate(map(len, parts), initial=0))  # word i: offsets[2i+1]..offsets[2i+2]
-        self.words = parts[1::2]
-        self.hashes = np.fromiter(map(hash, self.words), np.int64, len(self.words))
 
 
 @dataclass
@@ -194,10 +188,16 @@ class _Plan:
     """What reading a candidate looks for: query words by term id, phrase and exclusion patterns."""
 
     by_word: dict[str, tuple[int, float]]
-    hashes: np.ndarray
+    words: re.Pattern[str] | None  # any word of by_word, whole: one C scan of a body, not a split
     groups: int
     phrases: list[re.Pattern[str]]
     excluded: list[re.Pattern[str]]
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """Matches any of `words` as a whole word (a maximal run of \\w, as the index cuts them)."""
+    whole = sorted((word for word in words if _WHOLE_WORD.fullmatch(word)), key=len, reverse=True)
+    return re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, whole))) if whole else None
 
 
 def _phrase_pattern(words: tuple[str, ...], prefix: bool = False) -> re.Pattern[str]:
@@ -713,11 +713,11 @@ class SearchIndex:
         """Read one article: its hits, proximity, phrases. None if a phrase or exclusion fails."""
         text = self._body(doc)
         hits: list[tuple[int, int, int, float]] = []  # start, end, group, quality
-        wanted, offsets, words = plan.by_word, text.offsets, text.words
-        for i in np.nonzero(np.isin(text.hashes, plan.hashes))[0].tolist():   # hashes first: C speed
-            found = wanted.get(words[i])
-            if found is not None:
-                hits.append((offsets[2 * i + 1], offsets[2 * i + 2], found[0], found[1]))
+        if plan.words is not None:
+            wanted = plan.by_word
+            for match in plan.words.finditer(text.folded):
+                group, quality = wanted[match.group()]
+                hits.append((match.start(), match.end(), group, quality))
         phrase_spans: list[tuple[int, int]] = []
         for pattern in plan.phrases:
             spans = [m.span() for m in pattern.finditer(text.folded)]
@@ -820,7 +820,7 @@ class SearchIndex:
         for number, group in enumerate(groups):
             for term, quality in group.items():
                 by_word.setdefault(term, (number, quality))
-        plan = _Plan(by_word, np.fromiter(map(hash, by_word), np.int64, len(by_word)), len(groups), phrase_patterns,
+        plan = _Plan(by_word, _words_pattern(by_word), len(groups), phrase_patterns,
                      [_phrase_pattern(p) for p in query.excluded if len(p) > 1])
         candidates = np.nonzero(mask)[0]
         if not query.has_terms:   # filters only: newest first

@@ -352,3 +352,22 @@ def test_read_ahead_fills_the_cache_for_the_next_keystroke_and_stops_when_told(t
         results = library.search_results("border secu", limit=20)  # the next keystroke
         assert len(results.hits) == 20 and index.body_reads == before  # all of them read already
         assert library.search_read_ahead("source:", 40, lambda: False) == 0  # a bad query: nothing, no error
+
+
+WORDISH = st.text(alphabet=st.sampled_from(list("abcé_1 .,’'-\nßİ")), max_size=60)
+
+
+@given(WORDISH, st.lists(st.text(alphabet=st.sampled_from(list("abcé_1'")), min_size=1, max_size=4), max_size=6))
+def test_the_words_pattern_finds_exactly_the_whole_words_the_index_cuts(body: str, words: list[str]) -> None:
+    # a candidate is scanned with one regex of the query's words; it must find what cutting the
+    # folded body into \w runs and looking each up finds
+    import re
+
+    from store.search import _words_pattern
+
+    folded = fold(body)
+    wanted = set(words)
+    expected = [m.span() for m in re.finditer(r"\w+", folded) if m.group() in wanted]
+    pattern = _words_pattern(wanted)
+    found = [] if pattern is None else [m.span() for m in pattern.finditer(folded)]
+    assert found == expected

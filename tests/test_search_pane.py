@@ -202,3 +202,61 @@ def test_search_screen_snapshot(snap_compare: object, demo_library: Library) -> 
         await pilot.pause()  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)  # type: ignore[operator]
+
+
+async def test_result_list_wraps_what_is_in_view_first_and_the_rest_after_the_frame() -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from tui.result_list import ResultList
+
+    class ListApp(App[None]):
+        CSS = "ResultList { height: 10; width: 40; overflow-y: scroll; }"
+
+        def compose(self) -> ComposeResult:
+            yield ResultList()
+
+    prompts = [Text(f"result {n} " + "word " * 12 + f"\nsource {n}") for n in range(20)]
+    app = ListApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        results = app.query_one(ResultList)
+        results.set_prompts(prompts)
+        wrapped_at_once = len(results._lines)
+        assert 1 <= wrapped_at_once < len(prompts)  # enough to fill ten rows, not all twenty
+        assert len(results._row_result) >= 10
+        await pilot.pause()
+        assert len(results._lines) == len(prompts)  # the rest once the frame is drawn
+        assert results.virtual_size.height == len(results._row_result)
+        width = results.scrollable_content_region.width
+        assert all(results.render_line(y).cell_length == width for y in range(10))  # beside the scrollbar
+        results.set_prompts(prompts)
+        results.highlighted = 19  # far below what was wrapped: wrapped on demand and scrolled to
+        await pilot.pause()
+        shown = [results.render_line(y).text for y in range(10)]
+        assert any("result 19" in line for line in shown)
+        assert all(line.startswith(" ") for line in shown)  # the padding, on every row
+
+
+async def test_typing_in_the_search_box_lays_nothing_out(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each layout pass of the whole screen cost 2 to 18 ms of a keystroke: the query box's width,
+    # a scrollbar coming or going and a new article in the preview must not ask for one
+    from textual.screen import Screen
+
+    app = BroadsheetApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await search_for(app, pilot, "dep")
+        await pilot.pause()
+        layouts: list[bool] = []
+        original = Screen._refresh_layout
+
+        def counting(self: Screen, *args: object, **kwargs: object) -> None:
+            layouts.append(bool(kwargs.get("scroll")))
+            original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counting)
+        for key in "ortaton mexico":
+            await pilot.press("space" if key == " " else key)
+            await settle(app, pilot)
+            await pilot.pause()
+        assert screen.results is not None and screen.results.hits
+        assert [scroll for scroll in layouts if not scroll] == []

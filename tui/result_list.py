@@ -56,19 +56,26 @@ class ResultList(ScrollView, can_focus=False):
         self._prompts: list[Text] = []
         self._highlighted: int | None = None
         self._width = -1  # the width the lines below were wrapped at
-        self._lines: list[list[list[Segment]]] = []  # per result, its lines (unstyled by the highlight)
-        self._first_row: list[int] = []  # per result, its first row
+        self._lines: list[list[list[Segment]]] = []  # per wrapped result, its lines (unstyled)
+        self._first_row: list[int] = []  # per wrapped result, its first row
         self._row_result: list[int] = []  # per row, its result
+        self._strips: dict[tuple[int, bool], Strip] = {}  # (row, highlighted): the row drawn
+        self._styles: tuple[Style, Style] | None = None  # base and highlighted (from the CSS)
 
     # ------------------------------------------------------------------ the results
     def set_prompts(self, prompts: list[Text], highlighted: int | None = 0) -> None:
-        """Show these results, `highlighted` highlighted (no Highlighted message: the caller knows)."""
+        """Show these results, `highlighted` highlighted (no Highlighted message: the caller knows).
+
+        Only the results that fill the view are wrapped now; the rest after the frame is drawn
+        (or as soon as something needs them), so a keystroke's results are not kept waiting."""
         self._prompts = list(prompts)
         self._width = -1
         self._highlighted = None if not prompts or highlighted is None else max(0, min(highlighted, len(prompts) - 1))
-        self._wrap()
+        self._wrap(rows=self.size.height)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
+        if len(self._lines) < len(self._prompts):
+            self.call_after_refresh(self._wrap)
 
     @property
     def option_count(self) -> int:
@@ -90,23 +97,38 @@ class ResultList(ScrollView, can_focus=False):
         if index == self._highlighted:
             return
         old, self._highlighted = self._highlighted, index
+        if index is not None:
+            self._wrap(results=index + 1)
         for changed in (old, index):
             self._refresh_result(changed)
         self._scroll_into_view(index)
         self.post_message(self.Highlighted(self, index))
 
     # ------------------------------------------------------------------ layout
-    def _wrap(self) -> None:
+    def _wrap(self, rows: int | None = None, results: int | None = None) -> None:
+        """Wrap results in order until `rows` rows or `results` results are wrapped (all of
+        them if neither is given); everything again if the width changed."""
         width = self.scrollable_content_region.width or self.size.width
-        if width <= 0 or width == self._width:
+        if width <= 0:
             return
-        self._width = width
-        inner = max(1, width - 2 * PADDING)
+        if width != self._width:
+            self._width = width
+            self._lines, self._first_row, self._row_result, self._strips = [], [], [], {}
+        total = len(self._prompts)
+        wanted = total if results is None else min(results, total)
+
+        def enough() -> bool:
+            if len(self._lines) >= total:
+                return True
+            return len(self._row_result) >= rows if rows is not None else len(self._lines) >= wanted
+
+        if enough():
+            return
         console: Console = self.app.console
-        options = console.options.update_width(inner).update(highlight=False, markup=False)
-        self._lines, self._first_row, self._row_result = [], [], []
-        for index, prompt in enumerate(self._prompts):
-            lines = console.render_lines(prompt, options, pad=True)
+        options = console.options.update_width(max(1, width - 2 * PADDING)).update(highlight=False, markup=False)
+        while not enough():
+            index = len(self._lines)
+            lines = console.render_lines(self._prompts[index], options, pad=False)
             self._first_row.append(len(self._row_result))
             self._row_result.extend([index] * len(lines))
             self._lines.append(lines)
@@ -135,22 +157,31 @@ class ResultList(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._width = -1  # the theme's colours are in the strips' styles: wrap again
+        self._styles = None
 
     def render_line(self, y: int) -> Strip:
-        self._wrap()
-        width = self.size.width
-        base = self.rich_style
         row = int(self.scroll_y) + y
+        self._wrap(rows=row + 1)
+        width = self.scrollable_content_region.width or self.size.width  # beside the scrollbar
+        if self._styles is None:
+            self._styles = (self.rich_style, self.get_component_rich_style("result-list--highlighted"))
         if row >= len(self._row_result):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._styles[0])
         index = self._row_result[row]
-        line = self._lines[index][row - self._first_row[index]]
-        style = base
-        if index == self._highlighted:
-            style = self.get_component_rich_style("result-list--highlighted")
-        pad = Segment(" " * PADDING, style)
-        strip = Strip([pad, *line, pad]).apply_style(style) if line else Strip.blank(width, style)
-        return strip.adjust_cell_length(width, style)
+        lit = index == self._highlighted
+        strip = self._strips.get((row, lit))
+        if strip is None or strip.cell_length != width:
+            style = self._styles[lit]
+            line = self._lines[index][row - self._first_row[index]]
+            segments = [Segment(" " * PADDING, style), *Segment.apply_style(line, style)]
+            used = sum(segment.cell_length for segment in segments)
+            if used < width:
+                segments.append(Segment(" " * (width - used), style))
+            strip = Strip(segments, max(used, width))
+            if used > width:
+                strip = strip.crop(0, width)
+            self._strips[(row, lit)] = strip
+        return strip
 
     async def _on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y

@@ -16,6 +16,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -45,6 +47,10 @@ class SearchInput(Input):
 
     KEY_SCOPE = "search"
     BINDINGS = bindings_for(KEY_SCOPE, default_keymap())
+    # Input sets its virtual size (the width of its text) on every keystroke, and Widget's is a
+    # layout reactive: each key laid the whole screen out again. The box's size is fixed by CSS;
+    # the width only bounds its horizontal scroll, which reads it without a layout.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def action_cursor_down(self) -> None:
         self.screen.move(1)  # type: ignore[attr-defined]
@@ -96,10 +102,11 @@ class SearchScreen(Screen["SearchHit | None"]):
     #search-status { height: 1; padding: 0 2; color: $text-muted; }
     #search-status.-error { color: $error; text-style: bold; }
     #search-body { height: 1fr; }
-    #search-results { width: 1fr; min-width: 40; }
+    /* scrollbars always shown: one coming or going as results change lays the screen out again */
+    #search-results { width: 1fr; min-width: 40; overflow-y: scroll; }
     #search-preview { width: 1fr; border-left: vkey $surface-lighten-2; }
     #search-preview-header { height: 3; padding: 0 1; }
-    #search-preview-view { height: 1fr; padding: 0 1; }
+    #search-preview-view { height: 1fr; padding: 0 1; overflow-y: scroll; }
     SearchScreen.-narrow #search-preview { display: none; }
     """
 
