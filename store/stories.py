@@ -39,6 +39,7 @@ import scipy.sparse as sp
 from . import story_graph as graph
 from . import story_text as text
 from .atomic import atomic_write
+from .term_table import TermTable
 
 CACHE_FILE = "stories.npz"
 CACHE_VERSION = 1
@@ -168,34 +169,53 @@ def boilerplate(sentence_sets: Sequence[np.ndarray], long_enough: Sequence[np.nd
     return result
 
 
-PARALLEL_FROM = 2000  # articles from which a rebuild tokenises in a pool of processes
+ROWS_AT_ONCE = 4096  # articles whose boilerplate is taken out in one go
+PARALLEL_FROM = 2000  # articles from which a rebuild and the evidence run in a pool of processes
 
 
-def _article_terms(item: tuple[str, str]) -> tuple[Counter[str], np.ndarray, np.ndarray]:
-    """An article's terms (body and title), sentence keys and which sentences are long enough to
-    be boilerplate. A module function: it runs in the rebuild's worker processes."""
-    body, title = item
+def _article_terms(body: str, title: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An article's terms (body and title) as one newline-joined string, their hashes (str's own:
+    forked workers keep the parent's hash seed) and counts, its sentence keys and which sentences
+    are long enough to be boilerplate: arrays and one string, as a pool's results are pickled (a
+    Counter is 700 strings to unpickle)."""
     split, keys, long_enough = _sentence_data(body)
     found: list[str] = []
     for sentence in split:
         text.add_terms(found, sentence)
     text.add_terms(found, text.title_words(title))
-    return Counter(found), keys, long_enough
+    counter = Counter(found)
+    hashes = np.fromiter(map(hash, counter), dtype=np.int64, count=len(counter))
+    counts = np.fromiter(counter.values(), dtype=np.float32, count=len(counter))
+    return "\n".join(counter), hashes, counts, keys, long_enough
+
+
+_INHERITED: Any = None  # what forked workers work on: set just before the fork, never sent
+
+
+def _read_terms(row: int) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A rebuild worker's task: the terms of one article, which it reads itself."""
+    article = _INHERITED[row]
+    return _article_terms(article.load_body(), article.title)
 
 
 @contextmanager
-def _reader_pool(articles: int) -> Iterator[Any]:
-    """A process pool for tokenising `articles` bodies, or None where one would not pay or not be
-    safe: a small library, one core, or a process with other threads (the app: forking it would
-    copy their locks). Forked workers need no imports and never run the caller's main module
-    (spawn and forkserver import it again: a script without a main guard would run twice, and
-    `python -` not at all)."""
+def _fork_pool(size: int, inherited: Any) -> Iterator[Any]:
+    """A pool of forked processes that inherit `inherited` (only task numbers are sent), or None
+    where one would not pay or not be safe: a library under PARALLEL_FROM articles, one core, or
+    a process with other threads (the app: forking it would copy their locks). Forked workers
+    need no imports and never run the caller's main module (spawn and forkserver import it again:
+    a script without a main guard would run twice, and `python -` not at all)."""
+    global _INHERITED
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if (articles < PARALLEL_FROM or cores < 2 or threading.active_count() > 1
+    if (size < PARALLEL_FROM or cores < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         yield None
         return
-    pool = multiprocessing.get_context("fork").Pool(min(cores, 4))
+    _INHERITED = inherited
+    try:
+        pool = multiprocessing.get_context("fork").Pool(min(cores, 4))
+    finally:
+        _INHERITED = None  # the workers have their copy
     try:
         yield pool
     finally:
@@ -204,9 +224,9 @@ def _reader_pool(articles: int) -> Iterator[Any]:
 
 
 def _sentence_terms(keys: set[int], articles: Sequence[ArticleInfo], sentence_keys: Sequence[np.ndarray],
-                    long_flags: Sequence[np.ndarray]) -> dict[int, list[str]]:
+                    long_flags: Sequence[np.ndarray], pool: Any = None) -> dict[int, list[str]]:
     """The terms of each of these sentences (by key), read from the first article that has it
-    long enough."""
+    long enough (those articles are read in `pool`, a _fork_pool of `articles`, if given)."""
     wanted = set(keys)
     rows: dict[int, set[int]] = {}
     for row, (row_keys, long_enough) in enumerate(zip(sentence_keys, long_flags)):
@@ -217,14 +237,29 @@ def _sentence_terms(keys: set[int], articles: Sequence[ArticleInfo], sentence_ke
             rows[row] = hit
             wanted -= hit
     found: dict[int, list[str]] = {}
-    for row, row_wanted in rows.items():
-        split = text.sentence_words(articles[row].load_body())
-        for sentence in split:
-            key = text.key_of(sentence)
-            if key in row_wanted and key not in found:
-                found[key] = []
-                text.add_terms(found[key], sentence)
+    if pool is not None:
+        for part in pool.imap(_read_sentence_terms, rows.items(), chunksize=16):
+            found.update(part)
+    else:
+        for row, row_wanted in rows.items():
+            found.update(_terms_of_sentences(articles[row].load_body(), row_wanted))
     return found
+
+
+def _terms_of_sentences(body: str, wanted: set[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for sentence in text.sentence_words(body):
+        key = text.key_of(sentence)
+        if key in wanted and key not in found:
+            found[key] = []
+            text.add_terms(found[key], sentence)
+    return found
+
+
+def _read_sentence_terms(task: tuple[int, set[int]]) -> dict[int, list[str]]:
+    """A rebuild worker's task: the terms of some sentences of one article, which it reads itself."""
+    row, wanted = task
+    return _terms_of_sentences(_INHERITED[row].load_body(), wanted)
 
 
 def _sentence_data(body: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
@@ -263,49 +298,64 @@ class StoryIndex:
         # subtracted from the articles that carry them.
         total = len(articles)
         self.terms = {}
-        add = self.terms.setdefault
-        get = self.terms.get
+        table = TermTable()
         bodies_keys: list[np.ndarray] = []
         long_flags: list[np.ndarray] = []
         term_ids: list[np.ndarray] = []
         term_counts: list[np.ndarray] = []
-        bodies = ((article.load_body(), article.title) for article in articles)
-        with _reader_pool(total) as pool:
-            read = pool.imap(_article_terms, bodies, chunksize=64) if pool else map(_article_terms, bodies)
-            for done, (counter, keys, long_enough) in enumerate(read, 1):
-                # map() with dict.get runs at C speed; only the terms never seen before go through Python
-                ids = list(map(get, counter))
-                if None in ids:
-                    ids = [add(t, len(self.terms)) if i is None else i for t, i in zip(counter, ids)]
-                term_ids.append(np.array(ids, dtype=np.int32))
-                term_counts.append(np.array(list(counter.values()), dtype=np.float32))
+        batch: list[tuple[str, np.ndarray]] = []
+
+        def number() -> None:
+            # ids by hash for a batch of articles at once; only a new term's string is looked at
+            lengths = [len(hashes) for _, hashes in batch]
+            ids, first_seen = table.number(np.concatenate([hashes for _, hashes in batch]))
+            starts = np.concatenate(([0], np.cumsum(lengths)))
+            rows = np.searchsorted(starts, first_seen, side="right") - 1
+            split: dict[int, list[str]] = {}
+            for row, offset in zip(rows.tolist(), (first_seen - starts[rows]).tolist()):
+                if row not in split:
+                    split[row] = batch[row][0].split("\n")
+                self.terms[split[row][offset]] = len(self.terms)
+            term_ids.extend(np.split(ids, starts[1:-1]))
+            batch.clear()
+
+        with _fork_pool(total, articles) as pool:
+            if pool is not None:
+                read = pool.imap(_read_terms, range(total), chunksize=64)
+            else:
+                read = (_article_terms(article.load_body(), article.title) for article in articles)
+            for done, (joined, hashes, counts, keys, long_enough) in enumerate(read, 1):
+                batch.append((joined, hashes))
+                if len(batch) == 64:
+                    number()
+                term_counts.append(counts)
                 bodies_keys.append(keys)
                 long_flags.append(long_enough)
                 if progress is not None and done % 500 == 0:
                     progress(done, total, "reading articles")
-        self.boilerplate = boilerplate(bodies_keys, long_flags)
+            if batch:
+                number()
+            self.boilerplate = boilerplate(bodies_keys, long_flags)
+            boilerplate_terms = _sentence_terms(self.boilerplate, articles, bodies_keys, long_flags, pool)
         by_key: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for key, terms in _sentence_terms(self.boilerplate, articles, bodies_keys, long_flags).items():
+        for key, terms in boilerplate_terms.items():
             found_terms = Counter(terms)
-            by_key[key] = (np.fromiter((self.terms[t] for t in found_terms), dtype=np.int32, count=len(found_terms)),
-                           np.fromiter(found_terms.values(), dtype=np.float32, count=len(found_terms)))
-        for row, keys in enumerate(bodies_keys):
-            hits = [by_key[k] for k in keys.tolist() if k in by_key]
-            if hits:
-                ids, counts = term_ids[row], term_counts[row]
-                drop_ids, inverse = np.unique(np.concatenate([h[0] for h in hits]), return_inverse=True)
-                drop = np.bincount(inverse, weights=np.concatenate([h[1] for h in hits]))
-                order = np.argsort(ids)
-                position = order[np.searchsorted(ids, drop_ids, sorter=order)]
-                counts = counts.copy()
-                counts[position] -= drop.astype(np.float32)
-                keep = counts > 0
-                term_ids[row], term_counts[row] = ids[keep], counts[keep]
+            known = [(self.terms[t], n) for t, n in found_terms.items() if t in self.terms]  # (unless hashes collided)
+            by_key[key] = (np.array([i for i, _ in known], dtype=np.int32), np.array([n for _, n in known], dtype=np.float32))
         self.ids = [a.id for a in articles]
         self.hashes = [a.content_hash for a in articles]
         self.sentence_keys, self.sentence_long = bodies_keys, long_flags
-        self.raw = graph.csr_from_rows(term_ids, term_counts, len(self.terms))
-        del term_ids, term_counts
+        # a chunk of rows at a time, each chunk's arrays freed as it is made: the whole matrix
+        # twice over (before and after) is 1 GB at 100k articles
+        dropped = graph.SentenceTerms(by_key)
+        parts = []
+        for start in range(0, len(term_ids), ROWS_AT_ONCE):
+            end = start + ROWS_AT_ONCE
+            part = graph.csr_from_rows(term_ids[start:end], term_counts[start:end], len(self.terms))
+            term_ids[start:end] = term_counts[start:end] = [np.zeros(0)] * len(term_ids[start:end])
+            parts.append(dropped.taken_from(part, bodies_keys[start:end]))
+        self.raw = sp.vstack(parts, format="csr") if parts else graph.csr_from_rows([], [], len(self.terms))
+        del term_ids, term_counts, parts
         vectors, df = self._vectors()
         self.edge_i, self.edge_j, self.edge_s = graph.neighbour_pairs(vectors, vectors, df, progress=progress)
         self.built_size = len(self.ids)
@@ -687,6 +737,7 @@ class StoryBook:
             self._by_article = {a: story for story in self._stories for a in story.article_ids}
             self._by_id = {story.id: story for story in self._stories}
         if evidence:
+            self._evidence_in_pool(self._stories, progress)
             return [self._evidence(story) for story in self._stories]
         return self._stories
 
@@ -699,6 +750,24 @@ class StoryBook:
             assert self.index is not None
             self.index.save(self.folder)
             return len(self.index.groups)
+
+    def _evidence_in_pool(self, stories: list[Story], progress: ProgressCallback | None = None) -> None:
+        """Work out the evidence of many stories at once in forked workers (the shingles of every
+        member are read: 6 s at 10k articles on one core); nothing where no pool is made."""
+        todo = [s for s in stories if len(s.article_ids) > 1 and s.article_ids not in self._with_links]
+        if self.index is None or len(todo) < 2:
+            return
+        if self._row_of is None:  # made once here, not once per worker
+            self._row_of = {article_id: row for row, article_id in enumerate(self.index.ids)}
+        self.index.vectors()
+        with _fork_pool(len(self._info), (self, todo)) as pool:
+            if pool is None:
+                return
+            found = pool.imap(_story_evidence, range(len(todo)), chunksize=16)
+            for done, (story, linked) in enumerate(zip(todo, found), 1):
+                self._with_links[story.article_ids] = linked
+                if progress is not None and (done % 200 == 0 or done == len(todo)):
+                    progress(done, len(todo), "comparing the reports of each story")
 
     def _evidence(self, story: Story) -> Story:
         """The story with its links: exact cosines of its members and their shared text."""
@@ -739,3 +808,9 @@ class StoryBook:
             if len(matches) > 1:
                 raise KeyError(f"{story_id!r} matches {len(matches)} stories; give more of the id")
         raise KeyError(f"no story with id {story_id!r}")
+
+
+def _story_evidence(number: int) -> Story:
+    """An evidence worker's task: the links of one story (StoryBook._evidence_in_pool)."""
+    book, todo = _INHERITED
+    return book._evidence(todo[number])

@@ -63,6 +63,41 @@ def csr_from_rows(ids: Sequence[np.ndarray], counts: Sequence[np.ndarray], width
     return sp.csr_matrix((data, indices, indptr), shape=(len(ids), max(1, width)))
 
 
+class SentenceTerms:
+    """The term counts of some sentences (boilerplate), to take out of the articles that carry
+    them, every row at once: a loop over the rows cost 1.8 s at 10k articles."""
+
+    def __init__(self, dropped: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+        """`dropped`: sentence key -> (term ids, counts)."""
+        self.keys = np.array(sorted(dropped), dtype=np.int64)
+        ordered = [dropped[key] for key in self.keys.tolist()]
+        self.sizes = np.array([len(ids) for ids, _ in ordered], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
+        self.terms = np.concatenate([ids for ids, _ in ordered]).astype(np.int64) if ordered else np.zeros(0, np.int64)
+        self.counts = np.concatenate([n for _, n in ordered]).astype(np.float32) if ordered else np.zeros(0, np.float32)
+
+    def taken_from(self, raw: sp.csr_matrix, sentence_keys: Sequence[np.ndarray]) -> sp.csr_matrix:
+        """`raw` (a row per article, whose sentences are `sentence_keys`) less these sentences'
+        counts, once for each time a row has one; counts left at 0 or below go."""
+        if not len(self.keys) or not sentence_keys:
+            return raw
+        every = np.concatenate(sentence_keys).astype(np.int64)
+        rows = np.repeat(np.arange(len(sentence_keys)), [len(keys) for keys in sentence_keys])
+        at = np.minimum(np.searchsorted(self.keys, every), len(self.keys) - 1)
+        hit = self.keys[at] == every
+        which, rows = at[hit], rows[hit]
+        if not len(which):
+            return raw
+        each = self.sizes[which]  # each sentence met stands for its terms
+        first = np.repeat(self.starts[which] - (np.cumsum(each) - each), each) + np.arange(int(each.sum()))
+        drop = sp.csr_matrix((self.counts[first], (np.repeat(rows, each), self.terms[first])),
+                             shape=raw.shape, dtype=np.float32)
+        left = (raw - drop).tocsr()
+        left.data[left.data < 0] = 0
+        left.eliminate_zeros()
+        return left
+
+
 def document_frequency(raw: sp.csr_matrix, width: int) -> np.ndarray:
     df = np.bincount(raw.indices, minlength=width).astype(np.float64)
     return df[:width]

@@ -361,15 +361,15 @@ def test_a_rebuild_in_worker_processes_makes_the_same_index(tmp_path: Path, monk
         infos = _infos(lib)
     built = {}
     pools: list[object] = []
-    real_pool = stories_module._reader_pool
+    real_pool = stories_module._fork_pool
 
     @contextmanager
-    def spied_pool(articles: int) -> Iterator[object]:
-        with real_pool(articles) as pool:
+    def spied_pool(size: int, inherited: object) -> Iterator[object]:
+        with real_pool(size, inherited) as pool:
             pools.append(pool)
             yield pool
 
-    monkeypatch.setattr(stories_module, "_reader_pool", spied_pool)
+    monkeypatch.setattr(stories_module, "_fork_pool", spied_pool)
     monkeypatch.setattr(stories_module.threading, "active_count", lambda: 1)  # as `broadsheet stories` runs
     for name, parallel_from in (("one process", 10**9), ("pool", 0)):
         monkeypatch.setattr(stories_module, "PARALLEL_FROM", parallel_from)
@@ -388,5 +388,50 @@ def test_no_worker_processes_are_forked_beside_other_threads(monkeypatch: pytest
     """The app computes stories in a thread: forking it would copy the other threads' locks."""
     monkeypatch.setattr(stories_module, "PARALLEL_FROM", 0)
     monkeypatch.setattr(stories_module.threading, "active_count", lambda: 3)
-    with stories_module._reader_pool(10_000) as pool:
+    with stories_module._fork_pool(10_000, None) as pool:
         assert pool is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(-6, 40), max_size=60), max_size=12), st.integers(1, 64))
+def test_the_term_table_numbers_hashes_as_a_dict_would(batches: list[list[int]], capacity: int) -> None:
+    """Ids in order of first appearance, the same hash the same id across batches, growing past
+    its first size; small keys collide in the slots (and 0 is the table's empty mark)."""
+    from store.term_table import TermTable
+
+    table = TermTable(capacity)
+    expected: dict[int, int] = {}
+    for batch in batches:
+        hashes = np.array([h * 7919 for h in batch], dtype=np.int64)  # several land in one slot
+        ids, first_seen = table.number(hashes)
+        new = []
+        for position, value in enumerate(hashes.tolist()):
+            if value not in expected:
+                expected[value] = len(expected)
+                new.append(position)
+        assert ids.tolist() == [expected[value] for value in hashes.tolist()]
+        assert first_seen.tolist() == new
+        assert len(table) == len(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 8), st.data())
+def test_sentences_are_taken_out_of_every_row_at_once_as_row_by_row(rows: int, width: int, data: st.DataObject) -> None:
+    import scipy.sparse as sp
+
+    dense = np.array(data.draw(st.lists(st.lists(st.integers(0, 4), min_size=width, max_size=width),
+                                        min_size=rows, max_size=rows)), dtype=np.float32)
+    keys = data.draw(st.lists(st.lists(st.integers(0, 5), max_size=5), min_size=rows, max_size=rows))
+    dropped = {}
+    for key in data.draw(st.sets(st.integers(0, 5), max_size=4)):
+        terms = data.draw(st.lists(st.integers(0, width - 1), min_size=1, max_size=width, unique=True))
+        dropped[key] = (np.array(terms, dtype=np.int32), np.ones(len(terms), dtype=np.float32))
+    expected = dense.copy()
+    for row, row_keys in enumerate(keys):
+        for key in row_keys:
+            if key in dropped:
+                expected[row, dropped[key][0]] -= dropped[key][1]
+    expected[expected < 0] = 0
+    left = story_graph.SentenceTerms(dropped).taken_from(sp.csr_matrix(dense), [np.array(k, dtype=np.int64) for k in keys])
+    assert np.array_equal(left.toarray(), expected)
+    assert (left.data > 0).all()

@@ -265,18 +265,20 @@ def stories_command(state: Context, fmt: str, as_json: bool, evidence: bool, sho
     from rich.progress import BarColumn, Progress, TextColumn
 
     with _open_for_stories(state) as library:
+        # drawn from `update`, with no refresh thread: a stories build forks its workers, which
+        # it does only in a process without other threads
         progress = Progress(TextColumn("finding stories"), BarColumn(), TextColumn("{task.description}"),
-                            console=err, transient=True)
+                            console=err, transient=True, auto_refresh=False)
         task = None
 
         def update(done: int, total: int | None, what: str) -> None:
             nonlocal task
-            if total is None or total < 2000:
+            if task is None and (total is None or total < 2000):
                 return  # a small library is done before a bar would be worth drawing
             if task is None:
                 progress.start()
                 task = progress.add_task("", total=total)
-            progress.update(task, completed=done, total=total, description=what)
+            progress.update(task, completed=done, total=total, description=what, refresh=True)
 
         try:
             stories = library.stories(evidence=as_json or evidence, progress=update)
