@@ -384,6 +384,26 @@ def test_a_rebuild_in_worker_processes_makes_the_same_index(tmp_path: Path, monk
     assert alone.groups == pooled.groups and len(alone.groups) == 10
 
 
+def test_the_evidence_worked_out_in_worker_processes_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    every = _candidates(6, 3, seed=9)
+    monkeypatch.setattr(stories_module.threading, "active_count", lambda: 1)  # as `broadsheet stories` runs
+    found = {}
+    for name, parallel_from in (("one process", 10**9), ("pool", 0)):
+        monkeypatch.setattr(stories_module, "PARALLEL_FROM", parallel_from)
+        with Library.open(tmp_path / name) as lib:
+            lib.add_candidates(every)
+            reports: list[tuple[int, int, str]] = []
+            stories = lib.stories(progress=lambda done, total, what: reports.append((done, total, what)))
+            by_origin = {a.id: a.origin for a in lib.articles()}
+            found[name] = sorted((tuple(sorted(by_origin[a] for a in s.article_ids)),
+                                  tuple(sorted((by_origin[l.a], by_origin[l.b], l.relation, l.score) for l in s.links)))
+                                 for s in stories)
+            if name == "pool":
+                assert reports and reports[-1][2].startswith("comparing")  # the pool's progress
+    assert found["one process"] == found["pool"]
+    assert sum(len(links) for _, links in found["pool"]) >= 6
+
+
 def test_no_worker_processes_are_forked_beside_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app computes stories in a thread: forking it would copy the other threads' locks."""
     monkeypatch.setattr(stories_module, "PARALLEL_FROM", 0)
