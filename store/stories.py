@@ -335,6 +335,7 @@ class StoryIndex:
                     progress(done, total, "reading articles")
             if batch:
                 number()
+            del table  # 100 MB at 100k articles, not wanted past the read
             self.boilerplate = boilerplate(bodies_keys, long_flags)
             boilerplate_terms = _sentence_terms(self.boilerplate, articles, bodies_keys, long_flags, pool)
         by_key: dict[int, tuple[np.ndarray, np.ndarray]] = {}

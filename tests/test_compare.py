@@ -146,6 +146,25 @@ async def test_pick_and_compare_from_the_library(library: Library) -> None:
         assert screen.shared[0] and screen.shared[1]
 
 
+async def test_unpicking_every_picked_article_at_once(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("M")  # nothing picked yet: says so, changes nothing
+        await pilot.pause()
+        assert app.library_pane.picked == []
+        for _ in range(3):
+            await pilot.press("m", "down")
+        assert len(app.library_pane.picked) == 3
+        status = str(app.library_pane.query_one("#library-status").render())
+        assert "3 picked" in status
+        await pilot.press("M")
+        await pilot.pause()
+        assert app.library_pane.picked == []
+        assert "picked" not in str(app.library_pane.query_one("#library-status").render())
+        assert not any(row.plain.startswith("◆") for row in
+                       (app.library_pane.cells(a)[0] for a in library.articles()))
+
+
 async def jump_to_shared(pilot: Any, screen: CompareScreen, times: int = 3) -> tuple[tuple[int, int], tuple[int, int]]:
     """Press `n` `times` in the first column: the shared passage under its cursor, and that
     passage's partner in the second column."""

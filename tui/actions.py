@@ -119,6 +119,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("annotations.close", "close", "Close the annotations pane", "annotations"),
     # compare pane and coverage view
     ActionSpec("library.pick", "pick", "Pick / unpick the article for comparison", "library"),
+    ActionSpec("library.clear_picks", "clear_picks", "Unpick every picked article", "library"),
     ActionSpec("library.compare", "compare", "Compare the picked articles (or the article's story)", "library"),
     ActionSpec("compare.down", "line_down", "Scroll down a line", "compare"),
     ActionSpec("compare.up", "line_up", "Scroll up a line", "compare"),

@@ -154,6 +154,9 @@ class ArticleTable(RowTable):
     def action_pick(self) -> None:
         self.app.library_pick(self.pane.selected)  # type: ignore[attr-defined]
 
+    def action_clear_picks(self) -> None:
+        self.pane.clear_picks()
+
     def action_compare(self) -> None:
         self.app.library_compare(self.pane.selected)  # type: ignore[attr-defined]
 
@@ -341,6 +344,17 @@ class LibraryPane(Vertical):
         for picked in changed:
             self.table.refresh_row(f"article:{picked}")
         self._update_status(len(self._row_article))
+
+    def clear_picks(self) -> None:
+        """Unpick every picked article (after a comparison, before picking the next ones)."""
+        if not self.picked:
+            self.app.notify("Nothing is picked: m picks the article under the cursor.", timeout=3)
+            return
+        changed, self.picked = self.picked, []
+        for picked in changed:
+            self.table.refresh_row(f"article:{picked}")
+        self._update_status(len(self._row_article))
+        self.app.notify(f"Unpicked {len(changed)} {'article' if len(changed) == 1 else 'articles'}.", timeout=3)
 
     def select(self, article_id: str) -> None:
         """Put the cursor on an article's row, if it is shown."""
