@@ -21,7 +21,7 @@ from textual.widgets import Static
 from store import Article, Comparison
 
 from .article_view import ArticleView
-from .compare_render import header_text, label
+from .compare_render import header_line, header_text, label
 from .key_hints import KeyHints
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
@@ -170,9 +170,10 @@ class CompareScreen(Screen[None]):
             if position:
                 text.append("\n")
             letters = ("ABC"[self.ids.index(id_a)], "ABC"[self.ids.index(id_b)])
-            if len(self.articles) > 2:
-                text.append(f"{letters[0]} vs {letters[1]}: ", style="bold")
-            text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)], letters))
+            if len(self.articles) > 2:  # a line a pair: three pairs of four lines left the columns little room
+                text.append_text(header_line(self.comparison.headers[(id_a, id_b)], id_a, letters))
+            else:
+                text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)], letters))
             shared_quotes = self.comparison.pairs[(id_a, id_b)].quotes
             if shared_quotes:
                 speakers = [q.speaker for q in shared_quotes if q.speaker]
@@ -196,9 +197,9 @@ class CompareScreen(Screen[None]):
                     text.append("\n")
                 text.rstrip()
         text.append("\n")
-        text.append("Same colour = shared passage · ", style="dim")
+        text.append("colour = shared passage · ", style="dim")  # one line at 160 columns
         text.append("bold underline", style=DIFFER_STYLE)
-        text.append(" = words that differ · ", style="dim")
+        text.append(" = differs · ", style="dim")
         text.append("italic", style=UNIQUE_STYLE)
         text.append(" = only in this report · ", style="dim")
         text.append("overline", style=MOVED_STYLE)

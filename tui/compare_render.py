@@ -56,6 +56,31 @@ def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, 
     return text
 
 
+def header_line(header: PairHeader, first_id: str, letters: tuple[str, str]) -> Text:
+    """One pair's figures on one line, for a three-way compare (whose columns already name the
+    reports): shares, which came first, passage counts. `first_id` is the pair's first report."""
+    la, lb = letters
+    text = Text()
+    text.append(f"{la} vs {lb}  ", style="bold")
+    text.append(f"{percent(header.share_a)} of {la} in {lb}, {percent(header.share_b)} of {lb} in {la}", style="dim")
+    if header.first is not None:
+        first, other = (la, lb) if header.first == first_id else (lb, la)
+        text.append(f" · {first} first, {other} {header.lag_hours:g} h later", style="dim")
+    elif header.published_a and header.published_b:
+        text.append(" · same time", style="dim")
+    else:
+        text.append(" · which came first: unknown", style="dim")
+    if not header.overlap:
+        text.append(" · no text in common", style="bold")
+        text.append(f" ({header.unique_a} passages only in {la}, {header.unique_b} only in {lb})")
+    else:
+        text.append(f" · {header.shared} shared ({header.moved} moved) · {header.unique_a} only in {la} · "
+                    f"{header.unique_b} only in {lb} · {header.quotes} shared quotes")
+    if header.figures:
+        text.append(f" · {header.figures} figures differ?", style="bold")
+    return text
+
+
 def marked(body: str, span: tuple[int, int], marks: tuple[tuple[int, int], ...], style: str = DIFFER_STYLE,
            brackets: tuple[str, str] | None = None) -> Text:
     """body[span] as plain text with `marks` (spans into body) styled. With `brackets`, each mark
