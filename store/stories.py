@@ -200,9 +200,9 @@ def _read_terms(row: int) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.n
 
 @contextmanager
 def _fork_pool(size: int, inherited: Any) -> Iterator[Any]:
-    """A pool of forked processes that inherit `inherited` (only task numbers are sent), or None
-    where one would not pay or not be safe: a library under PARALLEL_FROM articles, one core, or
-    a process with other threads (the app: forking it would copy their locks). Forked workers
+    """A pool of forked processes that inherit `inherited` (tasks send row numbers, not articles),
+    or None where one would not pay or not be safe: a library under PARALLEL_FROM articles, one
+    core, or a process with other threads (the app: forking it would copy their locks). Forked workers
     need no imports and never run the caller's main module (spawn and forkserver import it again:
     a script without a main guard would run twice, and `python -` not at all)."""
     global _INHERITED
@@ -214,8 +214,13 @@ def _fork_pool(size: int, inherited: Any) -> Iterator[Any]:
     _INHERITED = inherited
     try:
         pool = multiprocessing.get_context("fork").Pool(min(cores, 4))
+    except OSError:  # no more processes or memory for them: the same work in this process
+        pool = None
     finally:
         _INHERITED = None  # the workers have their copy
+    if pool is None:
+        yield None
+        return
     try:
         yield pool
     finally:
@@ -346,17 +351,27 @@ class StoryIndex:
         self.ids = [a.id for a in articles]
         self.hashes = [a.content_hash for a in articles]
         self.sentence_keys, self.sentence_long = bodies_keys, long_flags
-        # a chunk of rows at a time, each chunk's arrays freed as it is made: the whole matrix
-        # twice over (before and after) is 1 GB at 100k articles
+        # a chunk of rows at a time, into arrays sized for every count read (np.empty: pages are
+        # taken only as they are written), each chunk's own arrays freed as it goes: the matrix is
+        # built once, not once per chunk and again whole (1 GB at 100k articles)
         dropped = graph.SentenceTerms(by_key)
-        parts = []
+        room = sum(len(ids) for ids in term_ids)
+        indices = np.empty(room, dtype=np.int32)
+        data = np.empty(room, dtype=np.float32)
+        indptr = np.zeros(len(term_ids) + 1, dtype=np.int64)
+        filled = 0
         for start in range(0, len(term_ids), ROWS_AT_ONCE):
             end = start + ROWS_AT_ONCE
             part = graph.csr_from_rows(term_ids[start:end], term_counts[start:end], len(self.terms))
             term_ids[start:end] = term_counts[start:end] = [np.zeros(0)] * len(term_ids[start:end])
-            parts.append(dropped.taken_from(part, bodies_keys[start:end]))
-        self.raw = sp.vstack(parts, format="csr") if parts else graph.csr_from_rows([], [], len(self.terms))
-        del term_ids, term_counts, parts
+            part = dropped.taken_from(part, bodies_keys[start:end])
+            indices[filled:filled + part.nnz] = part.indices
+            data[filled:filled + part.nnz] = part.data
+            indptr[start + 1:start + 1 + part.shape[0]] = filled + part.indptr[1:]
+            filled += part.nnz
+        del term_ids, term_counts
+        self.raw = sp.csr_matrix((data[:filled], indices[:filled], indptr),
+                                 shape=(len(indptr) - 1, max(1, len(self.terms))))
         vectors, df = self._vectors()
         self.edge_i, self.edge_j, self.edge_s = graph.neighbour_pairs(vectors, vectors, df, progress=progress)
         self.built_size = len(self.ids)
@@ -738,8 +753,7 @@ class StoryBook:
             self._by_article = {a: story for story in self._stories for a in story.article_ids}
             self._by_id = {story.id: story for story in self._stories}
         if evidence:
-            self._evidence_in_pool(self._stories, progress)
-            return [self._evidence(story) for story in self._stories]
+            return self._all_evidence(self._stories, progress)
         return self._stories
 
     def save_index(self, articles: Sequence[ArticleInfo], progress: ProgressCallback | None = None) -> int:
@@ -752,23 +766,27 @@ class StoryBook:
             self.index.save(self.folder)
             return len(self.index.groups)
 
-    def _evidence_in_pool(self, stories: list[Story], progress: ProgressCallback | None = None) -> None:
-        """Work out the evidence of many stories at once in forked workers (the shingles of every
-        member are read: 6 s at 10k articles on one core); nothing where no pool is made."""
-        todo = [s for s in stories if len(s.article_ids) > 1 and s.article_ids not in self._with_links]
-        if self.index is None or len(todo) < 2:
-            return
-        if self._row_of is None:  # made once here, not once per worker
+    def _rows(self) -> dict[str, int]:
+        """Article id -> row of the index: made once per change of the index, not once per story."""
+        assert self.index is not None
+        if self._row_of is None:
             self._row_of = {article_id: row for row, article_id in enumerate(self.index.ids)}
-        self.index.vectors()
-        with _fork_pool(len(self._info), (self, todo)) as pool:
-            if pool is None:
-                return
-            found = pool.imap(_story_evidence, range(len(todo)), chunksize=16)
-            for done, (story, linked) in enumerate(zip(todo, found), 1):
-                self._with_links[story.article_ids] = linked
-                if progress is not None and (done % 200 == 0 or done == len(todo)):
-                    progress(done, len(todo), "comparing the reports of each story")
+        return self._row_of
+
+    def _all_evidence(self, stories: list[Story], progress: ProgressCallback | None = None) -> list[Story]:
+        """Every story with its links. Those not worked out yet are done in forked workers where a
+        pool is made (every member's shingles are read: 6 s at 10k articles on one core)."""
+        todo = [s for s in stories if len(s.article_ids) > 1 and s.article_ids not in self._with_links]
+        if self.index is not None and len(todo) > 1:
+            self._rows()
+            self.index.vectors()  # made here once, and inherited by the workers
+            with _fork_pool(len(self._info), (self, todo)) as pool:
+                found = pool.imap(_story_evidence, range(len(todo)), chunksize=16) if pool else map(self._evidence, todo)
+                for done, (story, linked) in enumerate(zip(todo, found), 1):
+                    self._with_links[story.article_ids] = linked
+                    if progress is not None and (done % 200 == 0 or done == len(todo)):
+                        progress(done, len(todo), "comparing the reports of each story")
+        return [self._evidence(story) for story in stories]
 
     def _evidence(self, story: Story) -> Story:
         """The story with its links: exact cosines of its members and their shared text."""
@@ -776,9 +794,7 @@ class StoryBook:
             return story
         found = self._with_links.get(story.article_ids)
         if found is None or found.title != story.title:
-            if self._row_of is None:  # once per change of the index, not once per story (100k x stories)
-                self._row_of = {article_id: row for row, article_id in enumerate(self.index.ids)}
-            position = self._row_of
+            position = self._rows()
             block = self.index.vectors()[[position[a] for a in story.article_ids]]
             cosines = (block @ block.T).toarray()
             links = tuple(_links(list(story.article_ids), self._info, cosines, self.shares))
@@ -812,6 +828,6 @@ class StoryBook:
 
 
 def _story_evidence(number: int) -> Story:
-    """An evidence worker's task: the links of one story (StoryBook._evidence_in_pool)."""
+    """An evidence worker's task: the links of one story (StoryBook._all_evidence)."""
     book, todo = _INHERITED
     return book._evidence(todo[number])

@@ -371,3 +371,16 @@ def test_the_words_pattern_finds_exactly_the_whole_words_the_index_cuts(body: st
     pattern = _words_pattern(wanted)
     found = [] if pattern is None else [m.span() for m in pattern.finditer(folded)]
     assert found == expected
+
+
+@given(WORDISH, st.lists(st.text(alphabet=st.sampled_from(list("abcé_1'")), min_size=1, max_size=4), max_size=6))
+def test_a_body_read_again_finds_the_same_hits_by_its_word_hashes(body: str, words: list[str]) -> None:
+    # the first reading scans with the regex, the next ones compare the hashes of the cut-up words
+    from store.search import _Plan, _Text, _words_pattern
+
+    wanted = {word: (number, 1.0) for number, word in enumerate(dict.fromkeys(words))}
+    plan = _Plan(wanted, _words_pattern(wanted), np.fromiter(map(hash, wanted), np.int64, len(wanted)),
+                 len(wanted), [], [])
+    text = _Text(body)
+    first, second, third = text.hits(plan), text.hits(plan), text.hits(plan)
+    assert first == second == third

@@ -260,3 +260,31 @@ async def test_typing_in_the_search_box_lays_nothing_out(library: Library, monke
             await pilot.pause()
         assert screen.results is not None and screen.results.hits
         assert [scroll for scroll in layouts if not scroll] == []
+
+
+async def test_result_list_keeps_its_rows_through_a_theme_change_and_empties() -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from tui.result_list import ResultList
+
+    class ListApp(App[None]):
+        CSS = "ResultList { height: 10; width: 40; overflow-y: scroll; }"
+
+        def compose(self) -> ComposeResult:
+            yield ResultList()
+
+    prompts = [Text(f"result {n} " + "word " * 12 + f"\nsource {n}") for n in range(20)]
+    app = ListApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        results = app.query_one(ResultList)
+        results.set_prompts(prompts)
+        await pilot.pause()
+        height = results.virtual_size.height
+        results.scroll_to(y=25, animate=False, immediate=True)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        assert results.virtual_size.height == height and results.scroll_y == 25
+        results.set_prompts([])
+        await pilot.pause()
+        assert results.virtual_size.height == 0 and results.max_scroll_y == 0

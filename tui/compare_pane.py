@@ -171,7 +171,7 @@ class CompareScreen(Screen[None]):
                 text.append("\n")
             letters = ("ABC"[self.ids.index(id_a)], "ABC"[self.ids.index(id_b)])
             if len(self.articles) > 2:  # a line a pair: three pairs of four lines left the columns little room
-                text.append_text(header_line(self.comparison.headers[(id_a, id_b)], id_a, letters))
+                text.append_text(header_line(self.comparison.headers[(id_a, id_b)], letters))
             else:
                 text.append_text(header_text(a, b, self.comparison.headers[(id_a, id_b)], letters))
             shared_quotes = self.comparison.pairs[(id_a, id_b)].quotes

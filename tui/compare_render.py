@@ -37,14 +37,7 @@ def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, 
     text.append_text(plain(label(b, 40)))
     text.append(f": {percent(header.share_b)} found in {la}\n", style="dim")
     dates = f"published {(header.published_a or '?')[:16]} / {(header.published_b or '?')[:16]}"
-    if header.first is not None:
-        first, other = (la, lb) if header.first == a.id else (lb, la)
-        dates += f" · {first} came first, {other} {header.lag_hours:g} h later"
-    elif header.published_a and header.published_b:
-        dates += " · same time"
-    else:
-        dates += " · which came first: unknown"
-    text.append(dates + "\n", style="dim")
+    text.append(f"{dates} · {which_came_first(header, letters)}\n", style="dim")
     if not header.overlap:
         text.append("No shared passages or quotes: these reports have no text in common.", style="bold")
         text.append(f"  ({header.unique_a} passages only in {la}, {header.unique_b} only in {lb}"
@@ -56,20 +49,24 @@ def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, 
     return text
 
 
-def header_line(header: PairHeader, first_id: str, letters: tuple[str, str]) -> Text:
+def which_came_first(header: PairHeader, letters: tuple[str, str]) -> str:
+    la, lb = letters
+    if header.first is not None:
+        first, other = (la, lb) if header.first == header.a else (lb, la)
+        return f"{first} came first, {other} {header.lag_hours:g} h later"
+    if header.published_a and header.published_b:
+        return "same time"
+    return "which came first: unknown"
+
+
+def header_line(header: PairHeader, letters: tuple[str, str]) -> Text:
     """One pair's figures on one line, for a three-way compare (whose columns already name the
-    reports): shares, which came first, passage counts. `first_id` is the pair's first report."""
+    reports): shares, which came first, passage counts."""
     la, lb = letters
     text = Text()
     text.append(f"{la} vs {lb}  ", style="bold")
     text.append(f"{percent(header.share_a)} of {la} in {lb}, {percent(header.share_b)} of {lb} in {la}", style="dim")
-    if header.first is not None:
-        first, other = (la, lb) if header.first == first_id else (lb, la)
-        text.append(f" · {first} first, {other} {header.lag_hours:g} h later", style="dim")
-    elif header.published_a and header.published_b:
-        text.append(" · same time", style="dim")
-    else:
-        text.append(" · which came first: unknown", style="dim")
+    text.append(f" · {which_came_first(header, letters)}", style="dim")
     if not header.overlap:
         text.append(" · no text in common", style="bold")
         text.append(f" ({header.unique_a} passages only in {la}, {header.unique_b} only in {lb})")

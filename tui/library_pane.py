@@ -348,7 +348,8 @@ class LibraryPane(Vertical):
     def clear_picks(self) -> None:
         """Unpick every picked article (after a comparison, before picking the next ones)."""
         if not self.picked:
-            self.app.notify("Nothing is picked: m picks the article under the cursor.", timeout=3)
+            keys = self.app.keys_for("library.pick") or "m"  # type: ignore[attr-defined]
+            self.app.notify(f"Nothing is picked: {keys} picks the article under the cursor.", timeout=3)
             return
         changed, self.picked = self.picked, []
         for picked in changed:

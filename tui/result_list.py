@@ -74,8 +74,6 @@ class ResultList(ScrollView, can_focus=False):
         self._wrap(rows=self.size.height)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
-        if len(self._lines) < len(self._prompts):
-            self.call_after_refresh(self._wrap)
 
     @property
     def option_count(self) -> int:
@@ -111,7 +109,8 @@ class ResultList(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width or self.size.width
         if width <= 0:
             return
-        if width != self._width:
+        reset = width != self._width
+        if reset:
             self._width = width
             self._lines, self._first_row, self._row_result, self._strips = [], [], [], {}
         total = len(self._prompts)
@@ -123,6 +122,8 @@ class ResultList(ScrollView, can_focus=False):
             return len(self._row_result) >= rows if rows is not None else len(self._lines) >= wanted
 
         if enough():
+            if reset:  # (no results: the last list's height must go too)
+                set_virtual_size(self, Size(width, len(self._row_result)))
             return
         console: Console = self.app.console
         options = console.options.update_width(max(1, width - 2 * PADDING)).update(highlight=False, markup=False)
@@ -133,6 +134,8 @@ class ResultList(ScrollView, can_focus=False):
             self._row_result.extend([index] * len(lines))
             self._lines.append(lines)
         set_virtual_size(self, Size(width, len(self._row_result)))
+        if reset and len(self._lines) < total:
+            self.call_after_refresh(self._wrap)  # the rest once this frame is drawn
 
     def on_resize(self) -> None:
         self._wrap()
@@ -156,8 +159,11 @@ class ResultList(ScrollView, can_focus=False):
     # ------------------------------------------------------------------ drawing
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._width = -1  # the theme's colours are in the strips' styles: wrap again
+        # the theme's colours are in the drawn rows, not in the wrapped lines (the prompts' own
+        # styles name no theme colour): draw again, without wrapping again
+        self._strips.clear()
         self._styles = None
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_y) + y
