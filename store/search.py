@@ -279,7 +279,7 @@ class SearchIndex:
         self._expansions: OrderedDict[tuple[str, bool], list[tuple[str, float]]] = OrderedDict()
         self._prefix_cache: OrderedDict[str, list[str]] = OrderedDict()
         self._bodies: OrderedDict[int, _Text] = OrderedDict()
-        self.body_reads = 0  # bodies read from disk and cut into words (cache misses)
+        self.body_reads = 0  # bodies read from disk and folded (cache misses)
         library.changed_listeners.append(self.mark_stale)
 
     # ------------------------------------------------------------------ keeping up with the library
@@ -771,7 +771,7 @@ class SearchIndex:
             return self._search(query, max(1, int(limit)), started)
 
     def read_ahead(self, text: str, count: int, stop: Callable[[], bool]) -> int:
-        """Read (into the cache of cut-up bodies) the best `count` candidates of a query, as the
+        """Read (into the cache of folded bodies) the best `count` candidates of a query, as the
         next keystrokes will ask for most of them; stops as soon as `stop()` says so (checked
         before each article, so a search waiting for the index's lock waits one article at most).
         Returns how many articles were read from disk."""
