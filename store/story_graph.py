@@ -150,6 +150,20 @@ def _pruned_queries(matrix: sp.csr_matrix, df: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=matrix.shape)
 
 
+def without_columns(matrix: sp.csr_matrix, dropped: np.ndarray) -> sp.csr_matrix:
+    """A new matrix of `matrix`'s entries outside the columns flagged in `dropped`; `matrix` is
+    left as it is. (Building it on `matrix`'s own index arrays and pruning it in place, as this
+    once did, compacted those shared arrays under `matrix`'s values: every cosine computed on
+    the vectors afterwards, in the build and in the evidence, was garbage.)"""
+    keep = ~dropped[matrix.indices]
+    filled = np.diff(matrix.indptr) > 0
+    kept = np.zeros(matrix.shape[0], dtype=np.int64)
+    if filled.any():  # rows with entries start where the one before ends: one reduceat over them
+        kept[filled] = np.add.reduceat(keep, matrix.indptr[:-1][filled], dtype=np.int64)
+    indptr = np.concatenate(([0], np.cumsum(kept))).astype(matrix.indptr.dtype)
+    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
+
+
 def neighbour_pairs(queries: sp.csr_matrix, index: sp.csr_matrix, df: np.ndarray, *,
                     query_offset: int = 0, same: bool = True, block: int = 2000,
                     progress: ProgressCallback | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,13 +176,7 @@ def neighbour_pairs(queries: sp.csr_matrix, index: sp.csr_matrix, df: np.ndarray
     out_s: list[np.ndarray] = []
     pruned_q = _pruned_queries(queries, df)
     common = np.flatnonzero(df > POSTING_CAP)
-    if len(common):
-        usable = (df <= POSTING_CAP)[index.indices]
-        index_lookup = sp.csr_matrix((np.where(usable, index.data, 0).astype(np.float32), index.indices, index.indptr),
-                                     shape=index.shape)
-        index_lookup.eliminate_zeros()
-    else:
-        index_lookup = index
+    index_lookup = without_columns(index, df > POSTING_CAP) if len(common) else index
     lookup_t = index_lookup.T.tocsr()
     total = queries.shape[0]
     wide = 2 * NEIGHBOURS

@@ -455,3 +455,33 @@ def test_sentences_are_taken_out_of_every_row_at_once_as_row_by_row(rows: int, w
     left = story_graph.SentenceTerms(dropped).taken_from(sp.csr_matrix(dense), [np.array(k, dtype=np.int64) for k in keys])
     assert np.array_equal(left.toarray(), expected)
     assert (left.data > 0).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 7), st.data())
+def test_dropping_common_columns_leaves_the_vectors_untouched(rows: int, width: int, data: st.DataObject) -> None:
+    import scipy.sparse as sp
+
+    dense = np.array(data.draw(st.lists(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.0]), min_size=width,
+                                                  max_size=width), min_size=rows, max_size=rows)), dtype=np.float32)
+    dropped = np.array(data.draw(st.lists(st.booleans(), min_size=width, max_size=width)))
+    matrix = sp.csr_matrix(dense)
+    before = (matrix.data.copy(), matrix.indices.copy(), matrix.indptr.copy())
+    lookup = story_graph.without_columns(matrix, dropped)
+    expected = dense.copy()
+    expected[:, dropped] = 0
+    assert np.array_equal(lookup.toarray(), expected)
+    assert all(np.array_equal(a, b) for a, b in zip(before, (matrix.data, matrix.indices, matrix.indptr)))
+
+
+def test_the_cosines_of_a_fresh_build_are_those_of_its_saved_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new build's vectors were pruned in place by the candidate search (terms in more than
+    POSTING_CAP articles), so its evidence differed from the same index loaded from disk."""
+    monkeypatch.setattr(story_graph, "POSTING_CAP", 2)  # the events' shared words are "common" here
+    every = _candidates(6, 3, seed=13)
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates(every)
+        fresh = {(l.a, l.b): l.cosine for s in lib.stories() for l in s.links}
+    with Library.open(tmp_path / "lib") as lib:
+        loaded = {(l.a, l.b): l.cosine for s in lib.stories() for l in s.links}
+    assert fresh and fresh == loaded
