@@ -133,3 +133,12 @@ class ImportReport:
 
 ProgressCallback = Callable[[int, int | None, str], None]
 """progress(done, total or None if not known yet, what is being read now)"""
+
+
+def lag_text(hours: float) -> str:
+    """How much later one report came, as people say it: "40 min", "5 h", "15 days"."""
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    if hours < 48:
+        return f"{hours:.0f} h"
+    return f"{hours / 24:.0f} days"

@@ -39,6 +39,7 @@ import scipy.sparse as sp
 from . import story_graph as graph
 from . import story_text as text
 from .atomic import atomic_write
+from .records import lag_text
 from .term_table import TermTable
 
 CACHE_FILE = "stories.npz"
@@ -81,7 +82,7 @@ class StoryLink:
         own = self.share_b if original == self.a else self.share_a
         when = ""
         if self.lag_hours is not None:
-            when = f", published {_hours(self.lag_hours)} later"
+            when = f", published {lag_text(self.lag_hours)} later"
         elif self.basis == "quotes":
             when = ", quoting it"
         return f"{reuser} reuses {share:.0%} of {original} ({own:.0%} of its own text){when}"
@@ -112,14 +113,6 @@ class ArticleInfo:
     sort_date: str               # published, else imported
     source: str
     load_body: Callable[[], str] = field(repr=False)
-
-
-def _hours(value: float) -> str:
-    if value < 1:
-        return f"{round(value * 60)} min"
-    if value < 48:
-        return f"{value:.0f} h"
-    return f"{value / 24:.0f} days"
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -341,6 +334,8 @@ class StoryIndex:
             if batch:
                 number()
             del table  # 100 MB at 100k articles, not wanted past the read
+            if progress is not None:
+                progress(0, 1, "finding recurring lines")  # a few seconds at 10k with nothing else to report
             self.boilerplate = boilerplate(bodies_keys, long_flags)
             boilerplate_terms = _sentence_terms(self.boilerplate, articles, bodies_keys, long_flags, pool)
         by_key: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -370,11 +365,15 @@ class StoryIndex:
             indptr[start + 1:start + 1 + part.shape[0]] = filled + part.indptr[1:]
             filled += part.nnz
         del term_ids, term_counts
-        self.raw = sp.csr_matrix((data[:filled], indices[:filled], indptr),
-                                 shape=(len(indptr) - 1, max(1, len(self.terms))))
+        data.resize(filled, refcheck=False)  # in place: the unwritten tail was never taken
+        indices.resize(filled, refcheck=False)
+        self.raw = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, max(1, len(self.terms))))
+        del data, indices
         vectors, df = self._vectors()
         self.edge_i, self.edge_j, self.edge_s = graph.neighbour_pairs(vectors, vectors, df, progress=progress)
         self.built_size = len(self.ids)
+        if progress is not None:
+            progress(0, 1, "grouping into stories")
         self.groups = self._cluster_all()
 
     def _vectors(self) -> tuple[sp.csr_matrix, np.ndarray]:

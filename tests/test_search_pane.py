@@ -285,6 +285,57 @@ async def test_result_list_keeps_its_rows_through_a_theme_change_and_empties() -
         app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
         await pilot.pause()
         assert results.virtual_size.height == height and results.scroll_y == 25
+        results.highlighted = 12
+        await pilot.pause()
+        results.styles.width = 24  # narrower: every result takes more rows
+        await pilot.pause()
+        first = results._first_row[12]
+        assert results.scroll_y <= first < results.scroll_y + results.size.height  # still in view
         results.set_prompts([])
         await pilot.pause()
         assert results.virtual_size.height == 0 and results.max_scroll_y == 0
+
+
+async def test_the_search_panes_key_line_shows_no_key_its_box_would_type(library: Library) -> None:
+    from tui.key_hints import KeyHints
+
+    app = BroadsheetApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await search_for(app, pilot, "dep")
+        hints = screen.query_one(KeyHints).hints
+        keys = {hint.key for hint in hints}
+        assert not keys & {"q", "question_mark", "slash"}  # they type into the query
+        quit_hint = next(hint for hint in hints if hint.description.startswith("Quit"))
+        assert quit_hint.key == "ctrl+q"
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert screen.query_one(SearchInput).value == "dep?"
+
+
+async def test_moving_past_the_last_result_shows_more(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates([Candidate(title=f"Border report {n}", body=f"The border was crossed {n} times.",
+                                      origin=f"r{n}.txt") for n in range(45)])
+        app = BroadsheetApp(lib, remember_theme=False)
+        async with app.run_test(size=WIDE) as pilot:
+            screen = await search_for(app, pilot, "border")
+            assert screen.results is not None and len(screen.results.hits) == 20 and screen.results.total == 45
+            screen.move(19)
+            await pilot.press("down")  # past the last of 20: the next 20, the 21st highlighted
+            await settle(app, pilot)
+            await pilot.pause()
+            assert len(screen.results.hits) == 40 and screen.result_list.highlighted == 20
+            assert "showing 40" in str(screen.query_one("#search-status").render())
+            await pilot.press("pagedown", "pagedown")  # 30, then 40: past the 40 shown again
+            await settle(app, pilot)
+            await pilot.pause()
+            assert len(screen.results.hits) == 45 and screen.result_list.highlighted == 40
+            await pilot.press("pagedown")  # all 45 are shown: to the last
+            await pilot.pause()
+            assert screen.result_list.highlighted == 44
+            await pilot.press("down")  # nothing more: it stays on the last
+            await pilot.pause()
+            assert screen.result_list.highlighted == 44
+            await pilot.press("x")  # a new query starts from 20 again
+            await settle(app, pilot)
+            assert screen.results is not None and len(screen.results.hits) <= 20

@@ -21,7 +21,7 @@ from textual.widgets import Static
 from store import Article, Comparison
 
 from .article_view import ArticleView
-from .compare_render import header_line, header_text, label
+from .compare_render import header_line, header_text
 from .key_hints import KeyHints
 from .keymap import bindings_for, default_keymap
 from .safe_text import plain
@@ -86,7 +86,7 @@ class CompareScreen(Screen[None]):
     CompareScreen #compare-header { height: auto; padding: 0 1; }
     CompareScreen #compare-columns { height: 1fr; }
     CompareScreen .compare-col { width: 1fr; border-left: solid $primary-darken-2; }
-    CompareScreen .compare-title { height: 2; padding: 0 1; background: $boost; }
+    CompareScreen .compare-title { height: 2; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
     CompareScreen CompareColumn { height: 1fr; padding: 0 1; }
     CompareScreen CompareColumn:focus { background-tint: $foreground 4%; }
     CompareScreen .compare-col.-focused .compare-title { background: $accent 40%; }
@@ -115,10 +115,12 @@ class CompareScreen(Screen[None]):
         with Horizontal(id="compare-columns"):
             for index, article in enumerate(self.articles):
                 with Vertical(classes="compare-col", id=f"compare-col-{index}"):
-                    title = Text(f"{'ABC'[index]} ", style="bold")
+                    # two lines, each cut short: a wrapped title pushed its outlet off the second
+                    title = Text(f"{'ABC'[index]} ", style="bold", no_wrap=True, overflow="ellipsis")
                     title.append_text(plain(article.title, style="bold"))
                     title.append("\n")
-                    title.append_text(plain(label(article, 60), style="dim"))
+                    title.append_text(plain(f"{article.source or 'no source'} · {article.date[:10]} · {article.id[:6]}",
+                                            style="dim"))
                     yield Static(title, classes="compare-title")
                     yield CompareColumn(index, id=f"compare-view-{index}")
         yield KeyHints()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from store import Article, PairHeader
+from store.records import lag_text
 
 from .safe_text import plain, visible
 
@@ -19,6 +20,15 @@ def label(article: Article, width: int = 28) -> str:
     if len(name) > width:
         name = name[: width - 1] + "…"
     return f"{name} ({article.id[:6]})"
+
+
+def count(number: int, noun: str) -> str:
+    """ "1 figure", "2 figures" """
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def figures_differ(number: int) -> str:
+    return f"{count(number, 'figure')} {'differs' if number == 1 else 'differ'}?"
 
 
 def percent(share: float) -> str:
@@ -40,12 +50,12 @@ def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, 
     text.append(f"{dates} · {which_came_first(header, letters)}\n", style="dim")
     if not header.overlap:
         text.append("No shared passages or quotes: these reports have no text in common.", style="bold")
-        text.append(f"  ({header.unique_a} passages only in {la}, {header.unique_b} only in {lb}"
-                    + (f", {header.figures} figures differ?" if header.figures else "") + ")")
+        text.append(f"  ({count(header.unique_a, 'passage')} only in {la}, {header.unique_b} only in {lb}"
+                    + (f", {figures_differ(header.figures)}" if header.figures else "") + ")")
         return text
-    text.append(f"{header.shared} shared passages ({header.moved} moved) · {header.unique_a} only in {la} · "
-                f"{header.unique_b} only in {lb} · {header.quotes} shared quotes · ")
-    text.append(f"{header.figures} figures differ?", style="bold" if header.figures else "")
+    text.append(f"{count(header.shared, 'shared passage')} ({header.moved} moved) · {header.unique_a} only in {la} · "
+                f"{header.unique_b} only in {lb} · {count(header.quotes, 'shared quote')} · ")
+    text.append(figures_differ(header.figures), style="bold" if header.figures else "")
     return text
 
 
@@ -53,7 +63,7 @@ def which_came_first(header: PairHeader, letters: tuple[str, str]) -> str:
     la, lb = letters
     if header.first is not None:
         first, other = (la, lb) if header.first == header.a else (lb, la)
-        return f"{first} came first, {other} {header.lag_hours:g} h later"
+        return f"{first} came first, {other} {lag_text(header.lag_hours or 0.0)} later"
     if header.published_a and header.published_b:
         return "same time"
     return "which came first: unknown"
@@ -69,12 +79,12 @@ def header_line(header: PairHeader, letters: tuple[str, str]) -> Text:
     text.append(f" · {which_came_first(header, letters)}", style="dim")
     if not header.overlap:
         text.append(" · no text in common", style="bold")
-        text.append(f" ({header.unique_a} passages only in {la}, {header.unique_b} only in {lb})")
+        text.append(f" ({count(header.unique_a, 'passage')} only in {la}, {header.unique_b} only in {lb})")
     else:
         text.append(f" · {header.shared} shared ({header.moved} moved) · {header.unique_a} only in {la} · "
-                    f"{header.unique_b} only in {lb} · {header.quotes} shared quotes")
+                    f"{header.unique_b} only in {lb} · {count(header.quotes, 'shared quote')}")
     if header.figures:
-        text.append(f" · {header.figures} figures differ?", style="bold")
+        text.append(f" · {figures_differ(header.figures)}", style="bold")
     return text
 
 

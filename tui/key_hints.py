@@ -15,8 +15,16 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.keys import key_to_character
 from textual.screen import Screen
 from textual.widget import Widget
+
+
+def _types_a_character(key: str) -> bool:
+    if key == "slash":  # Textual's one key name that key_to_character does not know ("/")
+        return True
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,13 @@ class KeyHints(Widget, can_focus=False):
         app = self.app
         shown: dict[str, Hint] = {}  # one hint per action, as Footer does: the first key bound to it
         palette: Hint | None = None
+        typing = getattr(screen, "TAKES_TYPING", False)  # its text box types q and ?: no hint for them
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
             if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = Hint(binding.key, app.get_key_display(binding), binding.description, enabled)
                 continue
+            if typing and _types_a_character(binding.key):
+                continue  # (a key such as ctrl+q for the same action is shown instead, if bound)
             if binding.show and binding.action not in shown:
                 shown[binding.action] = Hint(binding.key, app.get_key_display(binding), binding.description, enabled)
         return tuple(shown.values()), palette

@@ -381,7 +381,7 @@ class LibraryPane(Vertical):
                  f"group: {view.group}"]
         status = Text(" · ".join(parts), style="dim")
         if self.picked:
-            status.append(f"  ◆ {len(self.picked)} picked to compare", style="bold")
+            status.append(f"  ◆ {len(self.picked)} picked", style="bold")  # (to compare: the narrow pane cut that off)
         if view.text:
             status.append("  filter: ", style="dim")
             status.append(view.text)

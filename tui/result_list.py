@@ -73,6 +73,9 @@ class ResultList(ScrollView, can_focus=False):
         self._highlighted = None if not prompts or highlighted is None else max(0, min(highlighted, len(prompts) - 1))
         self._wrap(rows=self.size.height)
         self.scroll_to(y=0, animate=False, immediate=True)
+        if self._highlighted:  # (more results of the same query: the one moved to stays in view)
+            self._wrap(results=self._highlighted + 1)
+            self._scroll_into_view(self._highlighted)
         self.refresh()
 
     @property
@@ -139,6 +142,7 @@ class ResultList(ScrollView, can_focus=False):
 
     def on_resize(self) -> None:
         self._wrap()
+        self._scroll_into_view(self._highlighted)  # its rows moved with the new width
         self.refresh()
 
     def _refresh_result(self, index: int | None) -> None:

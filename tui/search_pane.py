@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 READ_AHEAD = 40  # candidates read after a keystroke's results are drawn, for the next keystrokes
 READ_AHEAD_WAIT = 1.0  # seconds a worker waits for its results to be drawn before it gives up
 RESULT_LIMIT = 20  # each result is read for its hits and snippet: 100 per keystroke cost 300 ms at 100k articles
+RESULT_MAX = 400  # moving past the last result shows RESULT_LIMIT more, up to this many
 HIT_STYLE = "bold black on yellow"
 SNIPPET_MARK = "bold yellow"
 PLACEHOLDER = 'Search: words (typos ok), "exact phrase", -word, source: tag: is:unread is:starred has:note before: after:'
@@ -119,6 +120,8 @@ class SearchScreen(Screen["SearchHit | None"]):
         self.results: SearchResults | None = None
         self.error: str | None = None
         self._generation = 0
+        self._limit = RESULT_LIMIT  # results asked for: more once the user moves past the last one
+        self._highlight_next = 0  # the result to highlight when the next results are shown
         self._previewed: tuple[object, ...] | None = None  # what the preview shows (to skip a redraw)
 
     def compose(self) -> ComposeResult:
@@ -166,20 +169,21 @@ class SearchScreen(Screen["SearchHit | None"]):
     @on(Input.Changed, "#search-input")
     def _query_changed(self, event: Input.Changed) -> None:
         self.last_query = event.value
+        self._limit, self._highlight_next = RESULT_LIMIT, 0
         self._search(event.value)
 
     def _search(self, query: str) -> None:
         self._generation += 1
-        self.run_search(query, self._generation)
+        self.run_search(query, self._generation, self._limit)
 
     @work(thread=True, exclusive=True, group="search")
-    def run_search(self, query: str, generation: int) -> None:
+    def run_search(self, query: str, generation: int, limit: int = RESULT_LIMIT) -> None:
         worker = get_current_worker()
         try:
             self.library.search_index().ensure_built()  # the first search of a session waits here
             if worker.is_cancelled:
                 return  # typed on while the index was built: only the newest query runs
-            results: SearchResults | str = self.library.search_results(query, limit=RESULT_LIMIT)
+            results: SearchResults | str = self.library.search_results(query, limit=limit)
         except QueryError as error:
             results = str(error)
         except (LibraryError, OSError) as error:
@@ -223,7 +227,8 @@ class SearchScreen(Screen["SearchHit | None"]):
             noun = "match" if results.total == 1 else "matches"
             shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
             self._status(Text(f"{count} {noun}{shown} · {results.elapsed_ms:.0f} ms", style="dim"))
-        self.result_list.set_prompts([result_prompt(hit) for hit in results.hits])
+        self.result_list.set_prompts([result_prompt(hit) for hit in results.hits], highlighted=self._highlight_next)
+        self._highlight_next = 0
         # the results first, the preview in the frame after: it redraws a whole article, and a
         # keystroke's results should not wait for it (nor does the preview of a query typed over)
         self.call_after_refresh(self._preview_for, generation, drawn)
@@ -236,10 +241,20 @@ class SearchScreen(Screen["SearchHit | None"]):
 
     # ------------------------------------------------------------------ moving and opening
     def move(self, delta: int) -> None:
-        if self.results is None or not self.results.hits:
+        results = self.results
+        if results is None or not results.hits:
             return
         current = self.result_list.highlighted or 0
-        self.result_list.highlighted = max(0, min(len(self.results.hits) - 1, current + delta))
+        wanted = current + delta
+        shown = len(results.hits)
+        if wanted >= shown and self._limit == shown and shown < RESULT_MAX and (results.total > shown or results.approximate):
+            # past the last result of more: search again for the next ones, this one still highlighted
+            self._limit = min(RESULT_MAX, self._limit + max(RESULT_LIMIT, delta))
+            self._highlight_next = min(wanted, self._limit - 1)
+            self._status(Text("Showing more matches…", style="dim"))
+            self._search(self.last_query)
+            return
+        self.result_list.highlighted = max(0, min(shown - 1, wanted))
 
     @on(ResultList.Highlighted, "#search-results")
     def _highlighted(self, event: ResultList.Highlighted) -> None:
@@ -272,7 +287,8 @@ class SearchScreen(Screen["SearchHit | None"]):
         title = highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow")
         title.append("\n")
         title.append_text(plain(f"{article.source or 'no source'} · {article.date[:10]} · "
-                                f"{article.word_count} words · {len(hit.spans)} hits", style="dim"))
+                                f"{article.word_count} words · {len(hit.spans)} {'hit' if len(hit.spans) == 1 else 'hits'}",
+                                style="dim"))
         header.update(title, layout=False)  # three lines high (CSS): no layout pass per keystroke
         if view.text != body:  # the same article with other hits: only the marks change
             view.set_text(body, max(0, hit.offset))
