@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -11,6 +11,7 @@ from store import Candidate, Library
 from store.demo import demo_files
 from tui.app import BroadsheetApp
 from tui.keymap import Keymap, builtin_keymap_names, effective_keymap, load_config
+from tui.result_list import ResultList
 from tui.search_pane import SearchInput, SearchScreen
 
 WIDE = (160, 45)
@@ -204,7 +205,8 @@ def test_search_screen_snapshot(snap_compare: object, demo_library: Library) -> 
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)  # type: ignore[operator]
 
 
-async def test_result_list_wraps_what_is_in_view_first_and_the_rest_after_the_frame() -> None:
+def result_list_app() -> tuple[Any, list[Any]]:
+    """An app showing just a ResultList (ten rows by 40 columns) and twenty two-line results."""
     from rich.text import Text
     from textual.app import App, ComposeResult
 
@@ -216,8 +218,11 @@ async def test_result_list_wraps_what_is_in_view_first_and_the_rest_after_the_fr
         def compose(self) -> ComposeResult:
             yield ResultList()
 
-    prompts = [Text(f"result {n} " + "word " * 12 + f"\nsource {n}") for n in range(20)]
-    app = ListApp()
+    return ListApp(), [Text(f"result {n} " + "word " * 12 + f"\nsource {n}") for n in range(20)]
+
+
+async def test_result_list_wraps_what_is_in_view_first_and_the_rest_after_the_frame() -> None:
+    app, prompts = result_list_app()
     async with app.run_test(size=(60, 20)) as pilot:
         results = app.query_one(ResultList)
         results.set_prompts(prompts)
@@ -263,19 +268,7 @@ async def test_typing_in_the_search_box_lays_nothing_out(library: Library, monke
 
 
 async def test_result_list_keeps_its_rows_through_a_theme_change_and_empties() -> None:
-    from rich.text import Text
-    from textual.app import App, ComposeResult
-
-    from tui.result_list import ResultList
-
-    class ListApp(App[None]):
-        CSS = "ResultList { height: 10; width: 40; overflow-y: scroll; }"
-
-        def compose(self) -> ComposeResult:
-            yield ResultList()
-
-    prompts = [Text(f"result {n} " + "word " * 12 + f"\nsource {n}") for n in range(20)]
-    app = ListApp()
+    app, prompts = result_list_app()
     async with app.run_test(size=(60, 20)) as pilot:
         results = app.query_one(ResultList)
         results.set_prompts(prompts)
