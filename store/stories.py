@@ -195,9 +195,9 @@ def _read_terms(row: int) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.n
 def _fork_pool(size: int, inherited: Any) -> Iterator[Any]:
     """A pool of forked processes that inherit `inherited` (tasks send row numbers, not articles),
     or None where one would not pay or not be safe: a library under PARALLEL_FROM articles, one
-    core, or a process with other threads (the app: forking it would copy their locks). Forked workers
-    need no imports and never run the caller's main module (spawn and forkserver import it again:
-    a script without a main guard would run twice, and `python -` not at all)."""
+    core, or a process with other threads (the app: forking it would copy their locks). Forked
+    workers need no imports and never run the caller's main module (spawn and forkserver import
+    it again: a script without a main guard would run twice, and `python -` not at all)."""
     global _INHERITED
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if (size < PARALLEL_FROM or cores < 2 or threading.active_count() > 1

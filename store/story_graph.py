@@ -257,7 +257,7 @@ def _average_link(nodes: list[int], edges: Iterable[tuple[int, int, float]], cut
     cluster_of = {node: node for node in nodes}
     members: dict[int, list[int]] = {node: [node] for node in nodes}
     sums: dict[int, dict[int, float]] = {node: {} for node in nodes}
-    heap = []
+    heap: list[tuple[float, int, int]] = []
     for a, b, score in edges:
         sums[a][b] = sums[a].get(b, 0.0) + score
         sums[b][a] = sums[b].get(a, 0.0) + score
