@@ -57,8 +57,11 @@ def _spans(body: str, rng: random.Random, count: int) -> list[tuple[int, int]]:
 
 
 def bulk_annotations(lib: Library, count: int, rng: random.Random, per_article: int = 5) -> list[Annotation]:
-    """`count` highlights over count/per_article random articles, stored in one write."""
-    articles = rng.sample(lib.articles(), max(1, count // per_article))
+    """`count` highlights over count/per_article random articles (more on each where the library
+    has fewer: --quick's 1k library gets the export's 10k), stored in one write."""
+    every = lib.articles()
+    articles = rng.sample(every, min(len(every), max(1, count // per_article)))
+    per_article = max(per_article, -(-count // len(articles)))
     made: list[Annotation] = []
     stamp = now()
     for article in articles:
