@@ -332,3 +332,13 @@ async def test_moving_past_the_last_result_shows_more(tmp_path: Path) -> None:
             await pilot.press("x")  # a new query starts from 20 again
             await settle(app, pilot)
             assert screen.results is not None and len(screen.results.hits) <= 20
+
+
+async def test_matches_are_marked_in_colours_a_light_theme_can_show(library: Library) -> None:
+    app = BroadsheetApp(library, remember_theme=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.theme = "textual-light"
+        await pilot.pause()
+        screen = await search_for(app, pilot, "deportaton")
+        styles = {str(span.style) for span in screen.result_list.prompt_at(0).spans}
+        assert any("dark_orange3" in style for style in styles) and not any("yellow" in style for style in styles)

@@ -40,6 +40,10 @@ RESULT_LIMIT = 20  # each result is read for its hits and snippet: 100 per keyst
 RESULT_MAX = 400  # moving past the last result shows RESULT_LIMIT more, up to this many
 HIT_STYLE = "bold black on yellow"
 SNIPPET_MARK = "bold yellow"
+TITLE_MARK = "bold underline yellow"
+# yellow on a light theme's pale background can hardly be read (a new user's trial): a dark orange
+LIGHT_SNIPPET_MARK = "bold dark_orange3"
+LIGHT_TITLE_MARK = "bold underline dark_orange3"
 PLACEHOLDER = 'Search: words (typos ok), "exact phrase", -word, source: tag: is:unread is:starred has:note before: after:'
 
 
@@ -76,9 +80,10 @@ class PreviewView(ArticleView, can_focus=False):
     pass
 
 
-def result_prompt(hit: SearchHit) -> Text:
-    """Title (hits highlighted), source and date, and the snippet around the best match."""
-    prompt = highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow")
+def result_prompt(hit: SearchHit, dark: bool = True) -> Text:
+    """Title (hits highlighted), source and date, and the snippet around the best match; marks in
+    colours that read on a dark theme, or on a light one."""
+    prompt = highlighted(hit.title, hit.title_spans, style="bold", mark=TITLE_MARK if dark else LIGHT_TITLE_MARK)
     prompt.append("\n")
     details = [hit.source or "no source", hit.date[:10]]
     if hit.field not in ("title", "body"):
@@ -88,7 +93,8 @@ def result_prompt(hit: SearchHit) -> Text:
     prompt.append_text(plain(" · ".join(details), style="dim"))
     if hit.snippet:
         prompt.append("\n")
-        prompt.append_text(highlighted(hit.snippet, hit.snippet_spans, style="", mark=SNIPPET_MARK))
+        prompt.append_text(highlighted(hit.snippet, hit.snippet_spans, style="",
+                                       mark=SNIPPET_MARK if dark else LIGHT_SNIPPET_MARK))
     return prompt
 
 
@@ -227,7 +233,8 @@ class SearchScreen(Screen["SearchHit | None"]):
             noun = "match" if results.total == 1 else "matches"
             shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
             self._status(Text(f"{count} {noun}{shown} · {results.elapsed_ms:.0f} ms", style="dim"))
-        self.result_list.set_prompts([result_prompt(hit) for hit in results.hits], highlighted=self._highlight_next)
+        dark = self.app.current_theme.dark
+        self.result_list.set_prompts([result_prompt(hit, dark) for hit in results.hits], highlighted=self._highlight_next)
         self._highlight_next = 0
         # the results first, the preview in the frame after: it redraws a whole article, and a
         # keystroke's results should not wait for it (nor does the preview of a query typed over)
@@ -284,7 +291,8 @@ class SearchScreen(Screen["SearchHit | None"]):
             header.update(plain(f"cannot show it: {error}", style="red"), layout=False)
             self._previewed = None
             return
-        title = highlighted(hit.title, hit.title_spans, style="bold", mark="bold underline yellow")
+        mark = TITLE_MARK if self.app.current_theme.dark else LIGHT_TITLE_MARK
+        title = highlighted(hit.title, hit.title_spans, style="bold", mark=mark)
         title.append("\n")
         title.append_text(plain(f"{article.source or 'no source'} · {article.date[:10]} · "
                                 f"{article.word_count} words · {len(hit.spans)} {'hit' if len(hit.spans) == 1 else 'hits'}",
