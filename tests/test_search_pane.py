@@ -213,7 +213,7 @@ def result_list_app() -> tuple[Any, list[Any]]:
     from tui.result_list import ResultList
 
     class ListApp(App[None]):
-        CSS = "ResultList { height: 10; width: 40; overflow-y: scroll; }"
+        CSS = "ResultList { height: 10; width: 40; }"
 
         def compose(self) -> ComposeResult:
             yield ResultList()

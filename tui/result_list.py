@@ -33,7 +33,7 @@ class ResultList(ScrollView, can_focus=False):
         background: $surface;
         color: $foreground;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;  /* a scrollbar coming or going as results change lays the screen out again */
         & > .result-list--highlighted { color: $foreground; background: $block-cursor-blurred-background; }
     }
     """
@@ -180,7 +180,7 @@ class ResultList(ScrollView, can_focus=False):
         index = self._row_result[row]
         lit = index == self._highlighted
         strip = self._strips.get((row, lit))
-        if strip is None or strip.cell_length != width:
+        if strip is None:  # (a new width empties the cache: _wrap above starts again)
             style = self._styles[lit]
             line = self._lines[index][row - self._first_row[index]]
             segments = [Segment(" " * PADDING, style), *Segment.apply_style(line, style)]

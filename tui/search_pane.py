@@ -44,6 +44,11 @@ TITLE_MARK = "bold underline yellow"
 # yellow on a light theme's pale background can hardly be read (a new user's trial): a dark orange
 LIGHT_SNIPPET_MARK = "bold dark_orange3"
 LIGHT_TITLE_MARK = "bold underline dark_orange3"
+
+
+def match_marks(dark: bool) -> tuple[str, str]:
+    """The styles of matched words in a title and in a snippet, for a dark theme or a light one."""
+    return (TITLE_MARK, SNIPPET_MARK) if dark else (LIGHT_TITLE_MARK, LIGHT_SNIPPET_MARK)
 PLACEHOLDER = 'Search: words (typos ok), "exact phrase", -word, source: tag: is:unread is:starred has:note before: after:'
 
 
@@ -83,7 +88,8 @@ class PreviewView(ArticleView, can_focus=False):
 def result_prompt(hit: SearchHit, dark: bool = True) -> Text:
     """Title (hits highlighted), source and date, and the snippet around the best match; marks in
     colours that read on a dark theme, or on a light one."""
-    prompt = highlighted(hit.title, hit.title_spans, style="bold", mark=TITLE_MARK if dark else LIGHT_TITLE_MARK)
+    title_mark, snippet_mark = match_marks(dark)
+    prompt = highlighted(hit.title, hit.title_spans, style="bold", mark=title_mark)
     prompt.append("\n")
     details = [hit.source or "no source", hit.date[:10]]
     if hit.field not in ("title", "body"):
@@ -93,8 +99,7 @@ def result_prompt(hit: SearchHit, dark: bool = True) -> Text:
     prompt.append_text(plain(" · ".join(details), style="dim"))
     if hit.snippet:
         prompt.append("\n")
-        prompt.append_text(highlighted(hit.snippet, hit.snippet_spans, style="",
-                                       mark=SNIPPET_MARK if dark else LIGHT_SNIPPET_MARK))
+        prompt.append_text(highlighted(hit.snippet, hit.snippet_spans, style="", mark=snippet_mark))
     return prompt
 
 
@@ -109,10 +114,10 @@ class SearchScreen(Screen["SearchHit | None"]):
     #search-status { height: 1; padding: 0 2; color: $text-muted; }
     #search-status.-error { color: $error; text-style: bold; }
     #search-body { height: 1fr; }
-    /* scrollbars always shown: one coming or going as results change lays the screen out again */
-    #search-results { width: 1fr; min-width: 40; overflow-y: scroll; }
+    #search-results { width: 1fr; min-width: 40; }
     #search-preview { width: 1fr; border-left: vkey $surface-lighten-2; }
     #search-preview-header { height: 3; padding: 0 1; }
+    /* its scrollbar always shown: one coming or going with each new article lays the screen out again */
     #search-preview-view { height: 1fr; padding: 0 1; overflow-y: scroll; }
     SearchScreen.-narrow #search-preview { display: none; }
     """
@@ -291,8 +296,7 @@ class SearchScreen(Screen["SearchHit | None"]):
             header.update(plain(f"cannot show it: {error}", style="red"), layout=False)
             self._previewed = None
             return
-        mark = TITLE_MARK if self.app.current_theme.dark else LIGHT_TITLE_MARK
-        title = highlighted(hit.title, hit.title_spans, style="bold", mark=mark)
+        title = highlighted(hit.title, hit.title_spans, style="bold", mark=match_marks(self.app.current_theme.dark)[0])
         title.append("\n")
         title.append_text(plain(f"{article.source or 'no source'} · {article.date[:10]} · "
                                 f"{article.word_count} words · {len(hit.spans)} {'hit' if len(hit.spans) == 1 else 'hits'}",
