@@ -17,10 +17,15 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+INCOMING = ".incoming"  # bodies/.incoming/: where a body is written before it is renamed into place
+
+
 class BodyStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.incoming = folder / INCOMING  # one folder to clear of a killed writer's temporaries
         self._unsynced: list[Path] = []
+        self._incoming_made = False
 
     def path_for(self, digest: str) -> Path:
         return self.folder / digest[:2] / f"{digest}.txt"
@@ -37,7 +42,10 @@ class BodyStore:
         path = self.path_for(digest)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, text.encode("utf-8"), sync=False)
+            if not self._incoming_made:
+                self.incoming.mkdir(exist_ok=True)
+                self._incoming_made = True
+            atomic_write(path, text.encode("utf-8"), sync=False, temp_folder=self.incoming)
             self._unsynced.append(path)
         return digest
 

@@ -27,6 +27,7 @@ from store import Candidate, Library, LibraryCorrupt, LibraryLocked, ReadOnlyLib
 from store import atomic, backups, schema
 from store import library as library_module
 from store.atomic import TEMP_MARKER
+from store.bodies import INCOMING
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill and lock tests fork")
 
@@ -1118,7 +1119,8 @@ def test_stale_temporaries_are_removed_by_the_next_writer_only(tmp_path: Path) -
     ids = seed_library(path)
     with Library.open(path, read_only=True) as reader:
         before_view = view(reader)
-    body_folder = next(p for p in (path / "bodies").iterdir() if p.is_dir())
+    body_folder = path / "bodies" / INCOMING  # where a body is written before its rename
+    assert body_folder.is_dir()
     stale = [
         path / f"state.json{TEMP_MARKER}4242-deadbeef",
         path / f"articles.json{TEMP_MARKER}4242-0badf00d",

@@ -283,7 +283,7 @@ async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_file
             first = pane.table.row_plain(0)[0]
             assert first.startswith("▾ 3 · ")
             wire = lib.story_of(next(a.id for a in lib.articles() if a.origin.endswith("001_367e7e55959c9f47.txt")))
-            rows = list(pane._row_article)
+            rows = list(pane._row_position)
             wire_rows = [rows.index(f"article:{a}") for a in wire.article_ids]
             assert max(wire_rows) - min(wire_rows) == 1  # the wire story's two reports sit together
             await pilot.press("g")  # the user's choice sticks: story -> source
@@ -296,8 +296,9 @@ async def test_library_pane_groups_by_story_by_default(tmp_path: Path, seed_file
         labels = {a.id: type("L", (), {"id": "s1", "title": "T", "size": 2})() for a in articles[:2]}
         groups = arrange(articles, View(group="story"), labels)  # type: ignore[arg-type]
         assert [label for label, _ in groups] == ["T", "on its own"]
-        assert arrange(articles, View(group="story"), None) == [("", sorted(articles, key=lambda a: (a.date, a.title),
-                                                                           reverse=True))]
+        (label, positions), = arrange(articles, View(group="story"), None)
+        assert label == "" and [articles[i] for i in positions] == sorted(articles, key=lambda a: (a.date, a.title),
+                                                                          reverse=True)
 
 
 # ----------------------------------------------------------------- open-ended input

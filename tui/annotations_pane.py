@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from store import LibraryError
+from store import LibraryError, UnknownArticle
 
 from .annotation_dialogs import (ColorLabelsDialog, ExportDialog, HighlightTagsDialog, NoteDialog,
                                  PickHighlightDialog, swatch)
@@ -200,7 +200,7 @@ class AnnotationsScreen(Screen[None]):
     def _load(self) -> list["Annotation"]:
         try:
             annotations = self.library.annotations(self.filter.article_id)
-            self._articles = {article.id: article for article in self.library.articles()}
+            self._articles = self._articles_of(annotations)
         except LibraryError as error:
             self.app.notify(str(error), severity="error")
             return []
@@ -213,6 +213,17 @@ class AnnotationsScreen(Screen[None]):
                   if (self.filter.color is None or a.color == self.filter.color)
                   and matches(a, self._articles.get(a.article_id), words, story_articles)]
         return chosen
+
+    def _articles_of(self, annotations: list["Annotation"]) -> "dict[str, Article]":
+        """The articles these annotations are on (an annotation of a deleted article has none):
+        only those, not a 100k library's every article."""
+        found: dict[str, Article] = {}
+        for article_id in {annotation.article_id for annotation in annotations}:
+            try:
+                found[article_id] = self.library.get(article_id)
+            except UnknownArticle:
+                pass
+        return found
 
     def _story_articles(self, story: str) -> set[str]:
         """The articles of a story, by story id (prefix) or by an article of it."""

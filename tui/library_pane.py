@@ -4,7 +4,8 @@ grouped, sorted and filtered, with the actions that change an article's state.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +16,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
 from store import Article
+from store.article_list import ArticleList
 from store.library import gc_paused
 
 from .keymap import bindings_for, default_keymap
@@ -72,46 +74,64 @@ def story_labels(stories: list[Story]) -> dict[str, StoryLabel]:
             for story in stories for article_id in story.article_ids}
 
 
-def arrange(articles: list[Article], view: View, stories: dict[str, StoryLabel] | None = None, *,
-            newest_first: bool = False) -> list[tuple[str, list[Article]]]:
-    """The groups to show, each with its articles, in display order. Grouped by story, the
-    biggest stories come first and the articles on their own are gathered at the end.
-    `newest_first`: the articles are in Library.articles() order already, which is the date
-    sort's (at 100k, sorting them again is a third of the launch's list work)."""
+def column(articles: Sequence[Article], name: str) -> list[Any]:
+    """One field of every article: from the records when the store's lazy list has it (no Article
+    is made), else from the Articles."""
+    if isinstance(articles, ArticleList):
+        return articles.column(name)
+    return [getattr(article, name) for article in articles]
+
+
+def arrange(articles: Sequence[Article], view: View, stories: dict[str, StoryLabel] | None = None, *,
+            newest_first: bool = False) -> list[tuple[str, list[int]]]:
+    """The groups to show, each with its articles' positions in `articles`, in display order.
+    Grouped by story, the biggest stories come first and the articles on their own are gathered at
+    the end. `newest_first`: the articles are in Library.articles() order already, which is the date
+    sort's (at 100k, sorting them again is a third of the launch's list work). Sorting and grouping
+    read record columns, so at launch no Article is made but those on screen; a filter on reading
+    state or text reads the articles."""
+    chosen: list[int]
     if view.filter == "all" and not view.text:
-        chosen = list(articles)
+        chosen = list(range(len(articles)))
     else:
-        chosen = [a for a in articles
+        chosen = [i for i, a in enumerate(articles)
                   if (view.filter != "unread" or not a.read) and (view.filter != "starred" or a.starred)
                   and (not view.text or _matches(a, view.text))]
-    keys = {
-        "date": lambda a: (a.date, a.title),
-        "source": lambda a: (a.source.lower(), a.date),
-        "title": lambda a: (a.title.lower(),),
-        "words": lambda a: (a.word_count,),
-    }
     if not (newest_first and view.sort == "date"):
-        chosen.sort(key=keys[view.sort], reverse=view.sort in ("date", "words"))
-    if view.group == "none":
+        dates = column(articles, "date")
+        if view.sort == "date":
+            titles = column(articles, "title")
+            chosen.sort(key=lambda i: (dates[i], titles[i]), reverse=True)
+        elif view.sort == "source":
+            sources = column(articles, "source")
+            chosen.sort(key=lambda i: (sources[i].lower(), dates[i]))
+        elif view.sort == "title":
+            titles = column(articles, "title")
+            chosen.sort(key=lambda i: titles[i].lower())
+        else:
+            words = column(articles, "word_count")
+            chosen.sort(key=words.__getitem__, reverse=True)
+    if view.group == "none" or (view.group == "story" and not stories):
         return [("", chosen)]
     if view.group == "story":
-        if not stories:
-            return [("", chosen)]
-        by_story: dict[str, list[Article]] = {}
-        alone: list[Article] = []
-        for article in chosen:
-            label = stories.get(article.id)
+        assert stories is not None
+        ids = column(articles, "id")
+        by_story: dict[str, list[int]] = {}
+        alone: list[int] = []
+        for position in chosen:
+            label = stories.get(ids[position])
             if label is None or label.size < 2:
-                alone.append(article)
+                alone.append(position)
             else:
-                by_story.setdefault(label.id, []).append(article)
-        ordered = sorted(by_story.values(), key=lambda group: (-stories[group[0].id].size, stories[group[0].id].title))
-        arranged = [(stories[group[0].id].title, group) for group in ordered]
+                by_story.setdefault(label.id, []).append(position)
+        ordered = sorted(by_story.values(), key=lambda group: (-stories[ids[group[0]]].size, stories[ids[group[0]]].title))
+        arranged = [(stories[ids[group[0]]].title, group) for group in ordered]
         return arranged + ([("on its own", alone)] if alone else [])
-    groups: dict[str, list[Article]] = {}
-    for article in chosen:
-        label = (article.source or "no source") if view.group == "source" else article.date[:7]
-        groups.setdefault(label, []).append(article)
+    labels = ([source or "no source" for source in column(articles, "source")] if view.group == "source"
+              else [date[:7] for date in column(articles, "date")])
+    groups: dict[str, list[int]] = {}
+    for position in chosen:
+        groups.setdefault(labels[position], []).append(position)
     return sorted(groups.items(), key=lambda item: item[0], reverse=view.group == "date")
 
 
@@ -173,7 +193,7 @@ class ArticleTable(RowTable):
         self.pane.start_filter()
 
     def row_cells(self, row: Row) -> tuple[Text, ...]:
-        return self.pane.cells(row.item) if isinstance(row.item, Article) else row.cells
+        return self.pane.cells(self.pane.article_at(row.item)) if isinstance(row.item, int) else row.cells
 
     def action_cursor_down(self) -> None:
         self.move_cursor(row=self.cursor_row + 1)
@@ -201,9 +221,8 @@ class LibraryPane(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._articles: list[Article] = []
-        self._positions: dict[str, int] | None = None
-        self._row_article: dict[str, Article] = {}
+        self._articles: Sequence[Article] = []
+        self._row_position: dict[str, int] = {}  # article row key -> its position in _articles
         self.highlight_counts: dict[str, int] = {}
         self.picked: list[str] = []  # articles picked for comparison, in the order picked
         self.stories: dict[str, StoryLabel] = {}
@@ -237,7 +256,7 @@ class LibraryPane(Vertical):
         narrow pane drops the word count, then the source, before the title gets too short."""
         table = self.table
         widths = dict(FIXED_WIDTHS)
-        widths["source"] = min(SOURCE_MAX, max([6, *(len(a.source) for a in self._articles[:2000])]))
+        widths["source"] = min(SOURCE_MAX, max([6, *map(len, column(self._articles, "source")[:2000])]))
         hidden: frozenset[str] = frozenset()
         for drop in ((), ("words",), ("words", "source")):
             hidden = frozenset(drop)
@@ -254,14 +273,22 @@ class LibraryPane(Vertical):
 
     @property
     def selected(self) -> Article | None:
-        key = self.table.cursor_key
-        return self._row_article.get(key) if key else None
+        position = self._row_position.get(self.table.cursor_key or "")
+        return None if position is None else self._articles[position]
 
-    def show(self, articles: list[Article], keep: str | None = None, stories: list[Story] | None = None) -> None:
+    def article_at(self, position: int) -> Article:
+        """The article at this position of the list shown (what an article row's `item` holds)."""
+        return self._articles[position]
+
+    @property
+    def shown_count(self) -> int:
+        """Articles shown in the list (after the filter)."""
+        return len(self._row_position)
+
+    def show(self, articles: Sequence[Article], keep: str | None = None, stories: list[Story] | None = None) -> None:
         """Show `articles` as the current view arranges them; keep the cursor on `keep` if present.
         With `stories`, grouping by story becomes the default once some story has two reports."""
         self._articles = articles
-        self._positions = None
         if stories is not None:
             self.stories = story_labels(stories)
             if not self._group_chosen:
@@ -272,9 +299,10 @@ class LibraryPane(Vertical):
         with gc_paused():  # 100k rows: the collector would rescan the growing heap again and again
             self._show(articles, keep)
 
-    def _show(self, articles: list[Article], keep: str | None) -> None:
+    def _show(self, articles: Sequence[Article], keep: str | None) -> None:
         keep = keep or (self.selected.id if self.selected else None)
-        self._row_article.clear()
+        self._row_position.clear()
+        ids = column(articles, "id")
         rows: list[Row] = []
         target_row = None
         groups = arrange(articles, self.view, self.stories, newest_first=True)
@@ -290,26 +318,28 @@ class LibraryPane(Vertical):
                 if not story:
                     header.append(f"  ({len(members)})")
                 rows.append(Row(f"group:{number}:{label}", label=header))
-            for article in members:
-                row = f"article:{article.id}"
-                self._row_article[row] = article
-                if article.id == keep:
-                    target_row = len(rows)
-                rows.append(Row(row, item=article))
+            # in bulk (comprehension, map, zip): at 100k rows, a loop's statements took 0.15 s
+            keys = ["article:" + ids[position] for position in members]
+            if keep is not None and target_row is None:
+                try:
+                    target_row = len(rows) + keys.index(f"article:{keep}")
+                except ValueError:
+                    pass
+            rows.extend(map(Row._make, zip(keys, repeat(()), repeat(None), members)))
+            self._row_position.update(zip(keys, members))
         if target_row is None:
-            target_row = next((i for i, row in enumerate(rows) if row.key in self._row_article), 0)
+            target_row = next((i for i, row in enumerate(rows) if row.key in self._row_position), 0)
         self.table.set_rows(rows, cursor=target_row)
-        self._update_status(len(self._row_article))
+        self._update_status(self.shown_count)
         self._fit_columns()
         # a timer, not call_after_refresh: that runs before the frame is written (0.5 s at 100k)
         self.set_timer(0.2, self._prepare_lookups)
 
     def _prepare_lookups(self) -> None:
-        """After the frame: the lookups a changed row needs (row key -> index, article -> place),
-        so the first read mark or highlight after a launch does not pay for them (100k entries)."""
+        """After the frame: the lookup a changed row needs (row key -> index), so the first read
+        mark or highlight after a launch does not pay for it (100k entries)."""
         with gc_paused():
             self.table.index_of("")
-            self._article_position()
 
     def update_article(self, article: Article) -> None:
         """One article changed (read, starred, tags): redraw its row in place. The list is not
@@ -317,20 +347,11 @@ class LibraryPane(Vertical):
         so the cursor stays where the reader left it."""
         key = f"article:{article.id}"
         index = self.table.index_of(key)
-        if key not in self._row_article or index is None:
+        position = self._row_position.get(key)
+        if position is None or index is None:
             return
-        self._row_article[key] = article
-        position = self._article_position().get(article.id)
-        if position is not None:
-            self._articles[position] = article
-        self.table.update_row(index, Row(key, item=article))
-
-    def _article_position(self) -> dict[str, int]:
-        """Where each article is in `_articles` (made once per `show`, so one change is not a
-        pass over a 100k list)."""
-        if self._positions is None:
-            self._positions = {article.id: index for index, article in enumerate(self._articles)}
-        return self._positions
+        self._articles[position] = article  # type: ignore[index]  # a list or the store's ArticleList
+        self.table.update_row(index, Row(key, item=position))
 
     def toggle_pick(self, article_id: str) -> None:
         """Pick an article for comparison, or drop it: the picked rows (their numbers) and the
@@ -343,7 +364,7 @@ class LibraryPane(Vertical):
             changed.append(article_id)
         for picked in changed:
             self.table.refresh_row(f"article:{picked}")
-        self._update_status(len(self._row_article))
+        self._update_status(self.shown_count)
 
     def clear_picks(self) -> None:
         """Unpick every picked article (after a comparison, before picking the next ones)."""
@@ -354,7 +375,7 @@ class LibraryPane(Vertical):
         changed, self.picked = self.picked, []
         for picked in changed:
             self.table.refresh_row(f"article:{picked}")
-        self._update_status(len(self._row_article))
+        self._update_status(self.shown_count)
         self.app.notify(f"Unpicked {len(changed)} {'article' if len(changed) == 1 else 'articles'}.", timeout=3)
 
     def select(self, article_id: str) -> None:
@@ -393,9 +414,9 @@ class LibraryPane(Vertical):
         self.show(self._articles)
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
-        article = self._row_article.get(event.key)
-        if article is not None:
-            self.post_message(ArticleTable.OpenRequested(article.id))
+        position = self._row_position.get(event.key)
+        if position is not None:
+            self.post_message(ArticleTable.OpenRequested(self._articles[position].id))
 
     def cycle(self, field: str) -> None:
         options = {"sort": SORTS, "filter": FILTERS, "group": GROUPS}[field]
