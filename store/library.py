@@ -7,6 +7,7 @@ Layout of a library folder:
     annotations.json   highlights, notes and colour labels (TinyDB; store/annotations.py), with
     annotations.json.journal   the saves since the last fold (store/annotation_book.py)
     bodies/ab/<sha256>.txt   cleaned bodies, content-addressed, written once
+    bodies/.incoming/  where a body is written before it is renamed into place
     backups/<time>-<reason>/ rotating copies of the *.json files
     corrupt/           files set aside by `broadsheet doctor --restore`
     .lock              held by the one process that may write
