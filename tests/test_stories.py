@@ -4,7 +4,10 @@ incremental updates against a full rebuild, stable ids, and the CLI's tsv/json f
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -260,6 +263,31 @@ def test_cli_tsv_and_json(tmp_path: Path, seed_files: list[Path]) -> None:
     assert result.exit_code == 0 and "reuses" in result.output
     result = runner.invoke(cli, ["--library", str(folder), "--read-only", "stories"])
     assert result.exit_code == 0 and "2 stories" in result.output
+
+
+def test_cli_table_is_a_line_a_story_at_80_columns(tmp_path: Path, seed_files: list[Path]) -> None:
+    folder = tmp_path / "lib"
+    with Library.open(folder) as lib:
+        for path, outlet in zip(seed_files, ("Breitbart", "Reuters", "Vox", "NYT", "Washington Post")):
+            lib.import_paths([path], source=outlet)
+    env = {**os.environ, "BROADSHEET_LIBRARY": str(folder), "COLUMNS": "80"}
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "stories"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["story", "size", "label", "outlets"]  # no dates known: no dates column
+    body = [line for line in lines[1:] if line.startswith("s")]
+    assert len(body) == 2 and lines[-1] == "2 stories"
+    assert all(len(line) <= 80 for line in lines)
+    assert any("Breitbart, Reuters" in line for line in body)
+    assert all("…" in line for line in body)  # the labels gave way, the ids did not
+    assert all(len(line.split()[0]) == 12 for line in body)
+
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "stories", "--evidence"], capture_output=True,
+                            text=True, env=env, timeout=60)
+    members = [line for line in result.stdout.splitlines() if line.startswith("  ") and not line.startswith("    ")]
+    assert len(members) == 5 and all(len(line) <= 80 for line in members)
+    assert any(line.split()[1] == "Breitbart" for line in members)
 
 
 def test_records_are_exported() -> None:

@@ -24,6 +24,8 @@ from store import Annotation, Article, ImportReport, Library, LibraryError, __ve
 from store.cleaning import strip_controls
 from store.paths import LIBRARY_ENV, default_library_path
 
+from .cli_progress import CliProgress
+
 if TYPE_CHECKING:
     from store import Comparison, Story
 
@@ -137,28 +139,11 @@ def import_command(state: Context, targets: tuple[str, ...], source: str | None,
     Plain text (title line, blank line, body), Markdown, HTML, RSS/Atom and JSONL are read; the
     same article is never stored twice, and a changed file updates its article in place.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     with state.open(write=True) as library:
-        progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            TextColumn("{task.description}"), console=err, transient=True)
-        task = None
-
-        def update(done: int, total: int | None, current: str) -> None:
-            nonlocal task
-            if total is None or total <= 3:
-                return
-            if task is None:
-                progress.start()
-                task = progress.add_task("", total=total)
-            progress.update(task, completed=done, description=Text(Path(current).name[-40:]).plain)
-
-        try:
+        with CliProgress(err, "importing", show_from=4, plain_from=200, items=True) as progress:
             report = library.import_paths(list(targets), source=source, tags=tags, fetch_full=fetch_full,
-                                          progress=update,
+                                          progress=lambda done, total, current: progress(done, total, Path(current).name),
                                           max_bytes=max_size * 1024 * 1024 if max_size else None)
-        finally:
-            progress.stop()
         print_import_report(report, verbose)
         if report.outcomes and not (report.added or report.updated or report.duplicates):
             raise SystemExit(EXIT_ERROR)
@@ -262,29 +247,11 @@ def show_command(state: Context, article_id: str, as_json: bool) -> None:
 @click.pass_obj
 def stories_command(state: Context, fmt: str, as_json: bool, evidence: bool, show_all: bool) -> None:
     """Group the library into stories (reports of one event) and show who shares text with whom."""
-    from rich.progress import BarColumn, Progress, TextColumn
-
     with _open_for_stories(state) as library:
-        # drawn from `update`, with no refresh thread: a stories build forks its workers, which
-        # it does only in a process without other threads
-        progress = Progress(TextColumn("finding stories"), BarColumn(), TextColumn("{task.description}"),
-                            console=err, transient=True, auto_refresh=False)
-        task = None
-
-        def update(done: int, total: int | None, what: str) -> None:
-            nonlocal task
-            if task is None and (total is None or total < 2000):
-                return  # a small library is done before a bar would be worth drawing
-            if task is None:
-                progress.start()
-                task = progress.add_task("", total=total)
-            progress.update(task, completed=done, total=total, description=what, refresh=True)
-
-        try:
-            stories = library.stories(evidence=as_json or evidence, progress=update)
-        finally:
-            if task is not None:
-                progress.stop()
+        # drawn from the callback, with no refresh thread: a stories build forks its workers,
+        # which it does only in a process without other threads
+        with CliProgress(err, "finding stories", show_from=2000, plain_from=2000, items=False, auto_refresh=False) as progress:
+            stories = library.stories(evidence=as_json or evidence, progress=progress)
         if fmt == "tsv":
             lines = []
             for story in stories:
@@ -327,17 +294,20 @@ def _print_evidence(library: Library, stories: list[Story]) -> None:
     for story in stories:
         head = Text(f"{story.id}  ", style="bold")
         head.append(f"{len(story.article_ids)} reports  ", style="dim")
-        head.append(story.title, style="bold")
+        head.append(strip_controls(story.title), style="bold")
         out.print(head)
-        titles = {}
-        for article_id in story.article_ids:
-            article = library.get(article_id)
-            titles[article_id] = article.title
+        members = [library.get(article_id) for article_id in story.article_ids]
+        # the date and outlet columns only where a member has one, as wide as the widest
+        dated = any(a.published for a in members)
+        outlet_width = min(20, max(len(a.source or "") for a in members))
+        for article in members:
             row = Text("  ")
             row.append(article.id, style="cyan")
-            row.append(f"  {(article.published or '')[:16]:<16}  ", style="dim")
-            row.append(f"{(article.source or '—')[:20]:<20}  ")
-            row.append(article.title)
+            if dated:
+                row.append(f"  {(article.published or '—')[:16]:<16}", style="dim")
+            if outlet_width:
+                row.append(f"  {strip_controls(article.source or '—')[:outlet_width]:<{outlet_width}}")
+            row.append("  " + strip_controls(article.title))
             out.print(row, no_wrap=True, overflow="ellipsis")
         for link in story.links:
             style = "yellow" if link.relation == "shares text" else "dim"
@@ -361,17 +331,31 @@ def _print_stories(library: Library, stories: list[Story], evidence: bool, show_
     if not shown:
         out.print(f"no stories of more than one article yet ({plural(singles, 'article')} on their own; --all lists them)")
         return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column, options in (("story", {"no_wrap": True, "style": "dim"}), ("size", {"justify": "right"}),
-                            ("label", {"ratio": 1}), ("outlets", {"max_width": 30}), ("dates", {"no_wrap": True})):
-        table.add_column(column, **options)
+    rows = []
     for story in shown:
-        span = "—"
+        span = ""
         if story.first_date:
             first, last = story.first_date[:10], (story.last_date or story.first_date)[:10]
             span = first if first == last else f"{first} – {last}"
-        table.add_row(story.id, str(len(story.article_ids)), _safe(story.title),
-                      _safe(", ".join(story.sources) or "—"), span)
+        rows.append([story.id, str(len(story.article_ids)), _safe(story.title), _safe(", ".join(story.sources)), span])
+    # a row a story, whatever the width: the label gives way (ellipsis), not the ids; outlets and
+    # dates are left out when no story has any (a dataset of bare texts)
+    headers = ("story", "size", "label", "outlets", "dates")
+    kept = [k for k in range(len(headers)) if k < 3 or any(row[k] for row in rows)]
+    caps = {3: 30}
+    widths = {k: min(caps.get(k, 10**6), max(len(headers[k]), *(len(row[k] or "—") for row in rows))) for k in kept}
+    label_width = max(20, out.width - sum(w for k, w in widths.items() if k != 2) - 2 * (len(kept) - 1))
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for k in kept:
+        options: dict[str, object] = {"no_wrap": True, "overflow": "ellipsis"}
+        if k == 0:
+            options["style"] = "dim"
+        if k == 1:
+            options["justify"] = "right"
+        options["max_width"] = label_width if k == 2 else widths[k]
+        table.add_column(headers[k], **options)
+    for row in rows:
+        table.add_row(*(row[k] or "—" for k in kept))
     if evidence:
         _print_evidence(library, shown)
     else:
