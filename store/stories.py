@@ -55,7 +55,7 @@ FULL_REBUILD_BELOW = 200       # small libraries are always rebuilt: it takes we
 ProgressCallback = Callable[[int, int | None, str], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a 100k library holds a million of them: 50 MB less without a __dict__ each
 class StoryLink:
     """Evidence for one pair of articles of a story."""
 

@@ -514,3 +514,40 @@ def test_the_cosines_of_a_fresh_build_are_those_of_its_saved_index(tmp_path: Pat
     with Library.open(tmp_path / "lib") as lib:
         loaded = {(l.a, l.b): l.cosine for s in lib.stories() for l in s.links}
     assert fresh and fresh == loaded
+
+
+def _naive_average_link(n: int, edges: dict[tuple[int, int], float], cut: float) -> list[list[int]]:
+    """The textbook O(n^3) agglomeration, ties to the pair of smallest names, as a reference."""
+    clusters = {k: [k] for k in range(n)}
+    while True:
+        best = None
+        names = sorted(clusters)
+        for x, a in enumerate(names):
+            for b in names[x + 1:]:
+                total = sum(edges.get((min(p, q), max(p, q)), 0.0) for p in clusters[a] for q in clusters[b])
+                mean = total / (len(clusters[a]) * len(clusters[b]))
+                if mean >= cut and (best is None or mean > best[0] + 1e-12):
+                    best = (mean, a, b)
+        if best is None:
+            return sorted(sorted(group) for group in clusters.values())
+        _, a, b = best
+        clusters[a].extend(clusters.pop(b))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(2, 9).flatmap(lambda n: st.tuples(st.just(n), st.dictionaries(
+    st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] < p[1]),
+    st.integers(-300, 900).map(lambda v: v / 997 + 1e-7 * v * v), max_size=20))))
+def test_cluster_is_average_link(case: tuple[int, dict[tuple[int, int], float]]) -> None:
+    # the numpy path (components, per-component edges fed a few at a time) against the reference
+    n, edges = case
+    i = np.array([a for a, _ in edges], dtype=np.int64)
+    j = np.array([b for _, b in edges], dtype=np.int64)
+    s = np.array(list(edges.values()), dtype=np.float64)
+    real_pairs = story_graph._pairs
+    try:
+        story_graph._pairs = lambda a, b, score: real_pairs(a, b, score, chunk=2)
+        got = sorted(sorted(g) for g in story_graph.cluster(n, i, j, s, cut=0.2))
+    finally:
+        story_graph._pairs = real_pairs
+    assert got == _naive_average_link(n, edges, 0.2)
