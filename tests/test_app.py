@@ -411,19 +411,65 @@ async def test_hostile_file_names_in_the_import_dialog_are_literal(tmp_path: Pat
 
 # ------------------------------------------------------------------------------------- layout, mouse, focus
 async def test_a_terminal_too_small_says_so_and_recovers(library: Library) -> None:
+    from tui.too_small import TooSmallScreen
+
     app = make_app(library)
     async with app.run_test(size=(40, 10)) as pilot:
         await pilot.pause()
-        notice = app.query_one("#too-small")
-        assert notice.display and not app.query_one("#panes").display
-        assert "40×10" in str(notice.render())
-        await pilot.press("down", "enter", "tab")  # keys while too small do no harm
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "40×10" in str(app.screen.query_one("#too-small").render())
+        sort_before = app.library_pane.view.sort
+        await pilot.press("down", "enter", "tab", "o", "F", "x")  # keys while too small do no harm
         await pilot.resize_terminal(*NARROW)
         await pilot.pause()
-        assert not notice.display and app.query_one("#panes").display
+        assert not isinstance(app.screen, TooSmallScreen)
+        assert isinstance(app.focused, ArticleTable)  # the table has its focus back, not a hidden text box
+        assert app.library_pane.view.sort == sort_before and app.library_pane.view.text == ""
+        await pilot.press("o")  # and its keys work again
+        await pilot.pause()
+        assert app.library_pane.view.sort != sort_before
+        await pilot.resize_terminal(45, 10)  # shrinking again, and growing, and again
+        await pilot.pause()
+        await pilot.resize_terminal(*WIDE)
+        await pilot.pause()
+        assert isinstance(app.focused, ArticleTable) and len(app.screen_stack) == 1
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
         await pilot.press("q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_the_size_guard_covers_the_compare_and_coverage_screens(library: Library) -> None:
+    from tui.compare_pane import CompareScreen
+    from tui.coverage_pane import CoverageScreen
+    from tui.too_small import TooSmallScreen
+
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        app.library_pane.picked.extend(a.id for a in library.articles()[:2])
+        app.refresh_library()
+        await pilot.press("c")
+        await pilot.pause()
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        focused = app.focused
+        await pilot.resize_terminal(45, 10)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen) and "45×10" in str(app.screen.query_one("#too-small").render())
+        await pilot.press("escape")  # does not close the comparison underneath
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert app.screen is compare and app.focused is focused
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen) and "30×8" in str(app.screen.query_one("#too-small").render())
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
 
 
 async def test_tab_moves_focus_between_the_panes(library: Library) -> None:

@@ -15,7 +15,7 @@ from textual.notifications import SeverityLevel
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.timer import Timer
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Input, TextArea
 
 from store import Article, ImportReport, Library, LibraryError, LibraryLocked
 from store.demo import demo_files
@@ -33,6 +33,7 @@ from .reader_pane import ReaderPane
 from .safe_text import plain, visible
 from .search_pane import SearchScreen
 from .story_progress import BuildEvent, StoryBuild, StoryProgress
+from .too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
     from store import Story
@@ -42,7 +43,6 @@ NARROW_WIDTH = 100
 HOLD_SECONDS = 0.5  # longest wait for an opening text box to take focus before held keys go on
 TEXT_BOXES = (Input, TextArea)
 STORIES_IN_FOREGROUND = 300  # up to this many articles clustering takes well under half a second: the first frame waits for it
-MIN_SIZE = (50, 12)  # below this no pane is usable: the app says so instead of drawing a broken layout
 
 
 def freeze_heap() -> None:
@@ -96,7 +96,6 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         with Horizontal(id="panes"):
             yield LibraryPane(id="library")
             yield ReaderPane(id="reader")
-        yield Static(id="too-small")
         yield StoryProgress(id="story-progress")
         yield KeyHints()
 
@@ -144,18 +143,24 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
         self._width, self._height = event.size.width, event.size.height
         self._apply_showing()
 
+    def _guard_size(self, width: int, height: int) -> None:
+        """Cover every screen with TooSmallScreen while the terminal is too small; uncover it when
+        it is large enough again."""
+        covering = next((screen for screen in self.screen_stack if isinstance(screen, TooSmallScreen)), None)
+        if too_small(width, height):
+            if covering is None:
+                keys = self.keymap_in_use.keys.get("app.quit", ())
+                self.push_screen(TooSmallScreen(frozenset(keys), display_keys(keys[:1]), (width, height)))
+            else:
+                covering.show_size(width, height)
+        elif covering is not None and self.screen is covering:
+            self.pop_screen()  # (one under a dialog opened meanwhile pops itself when it is on top again)
+
     def _apply_showing(self) -> None:
         """Narrow: one pane at a time. Wide: both, unless the reader was maximised."""
         library, reader = self.library_pane, self.reader_pane
         width, height = self._width or self.size.width, self._height or self.size.height
-        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.query_one("#panes").display = not too_small
-        self.query_one(KeyHints).display = not too_small
-        notice = self.query_one("#too-small", Static)
-        notice.display = too_small
-        if too_small:
-            notice.update(Text(f"The terminal is {width}×{height}.\nbroadsheet needs {MIN_SIZE[0]}×{MIN_SIZE[1]}:\n"
-                               "make the window larger\n(q quits).", justify="center"))
+        self._guard_size(width, height)
         if self.narrow:
             library.display = self.showing == "library"
             reader.display = not library.display  # "reader" or the wide layout's "reader-only"
@@ -639,7 +644,7 @@ class BroadsheetApp(AnnotationsAppMixin, App[None]):
     def _continue_sequence(self, event: events.Key) -> bool:
         """Feed one key to the sequence matcher; True if it was part of a sequence."""
         if not self._sequences or isinstance(self.screen, (ConfirmDialog, TagDialog, ImportDialog, HelpScreen,
-                                                           SearchScreen, *ANNOTATION_DIALOGS)):
+                                                           SearchScreen, TooSmallScreen, *ANNOTATION_DIALOGS)):
             self._pending_keys = ()
             return False
         pending = (*self._pending_keys, event.key)
