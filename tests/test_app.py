@@ -934,3 +934,38 @@ async def test_the_key_hints_follow_the_focus_and_a_click_presses_the_key(librar
         await pilot.pause()
         assert isinstance(app.focused, ArticleTable)
         assert "Open the article" in [h.description for h in hints.hints]
+
+
+async def test_escape_in_the_list_clears_an_applied_filter(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.pause()
+        await pilot.press("F", *"source:nobody mexico", "enter")
+        await pilot.pause()
+        pane = app.library_pane
+        assert pane.view.text == "source:nobody mexico" and app.focused is pane.table
+        status = str(pane.query_one("#library-status").render())
+        assert "filter: source:nobody mexico" in status  # the whole filter, on the one line shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pane.view.text == "" and pane.query_one("#library-filter").has_class("hidden")
+        assert "filter:" not in str(pane.query_one("#library-status").render())
+        assert "5 of 5 articles" in str(pane.query_one("#library-status").render())
+
+
+async def test_the_reader_shows_a_long_url_in_full(tmp_path: Path) -> None:
+    from store.records import Candidate
+
+    url = "https://www.example.com/politics/congressional-leaders-meet-at-white-house-as-shutdown-stances-harden"
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates([Candidate(title="Shutdown talks", body="Leaders met again on Friday.\n", origin=url,
+                                      url=url, source="Example News")])
+        app = make_app(lib)
+        async with app.run_test(size=NARROW) as pilot:
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            header = app.reader_pane.query_one("#reader-header")
+            drawn = "".join(strip.text for strip in header.render_lines(header.region.reset_offset))
+            assert url in drawn.replace(" ", "")
+            assert header.region.height >= 4  # title, details, and the URL over two lines

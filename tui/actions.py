@@ -43,6 +43,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("library.undo", "undo_delete", "Undo the last delete", "library"),
     ActionSpec("library.filter", "cycle_filter", "Show all / unread / starred", "library"),
     ActionSpec("library.filter_text", "filter_text", "Filter by tag, source or title", "library"),
+    ActionSpec("library.clear_filter", "clear_filter", "Clear the filter", "library"),
     ActionSpec("library.sort", "cycle_sort", "Sort by date / source / title / words", "library"),
     ActionSpec("library.group", "cycle_group", "Group by story / source / date / none", "library"),
     # reader pane

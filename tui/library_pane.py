@@ -192,6 +192,9 @@ class ArticleTable(RowTable):
     def action_filter_text(self) -> None:
         self.pane.start_filter()
 
+    def action_clear_filter(self) -> None:
+        self.pane.clear_filter()
+
     def row_cells(self, row: Row) -> tuple[Text, ...]:
         return self.pane.cells(self.pane.article_at(row.item)) if isinstance(row.item, int) else row.cells
 
@@ -398,14 +401,16 @@ class LibraryPane(Vertical):
 
     def _update_status(self, shown: int) -> None:
         view = self.view
-        parts = [f"{shown} of {len(self._articles)} articles", f"sort: {view.sort}", f"show: {view.filter}",
-                 f"group: {view.group}"]
-        status = Text(" · ".join(parts), style="dim")
+        # what narrows the list first, the view's settings after: one line, cut at its end (CSS),
+        # where a wrapped line lost a long filter's text to a second row nobody sees
+        status = Text(f"{shown} of {len(self._articles)} articles", style="dim")
         if self.picked:
-            status.append(f"  ◆ {len(self.picked)} picked", style="bold")  # (to compare: the narrow pane cut that off)
+            status.append(f"  ◆ {len(self.picked)} picked", style="bold")  # (to compare)
         if view.text:
             status.append("  filter: ", style="dim")
-            status.append(view.text)
+            status.append_text(plain(view.text))
+        status.append(" · " + " · ".join((f"sort: {view.sort}", f"show: {view.filter}", f"group: {view.group}")),
+                      style="dim")
         self.query_one("#library-status", Static).update(status, layout=False)  # one line high (CSS)
         self.query_one("#library-empty").set_class(bool(self._articles), "hidden")
         self.table.set_class(not self._articles, "hidden")
@@ -434,6 +439,15 @@ class LibraryPane(Vertical):
         box.value = self.view.text
         box.focus()
 
+    def clear_filter(self) -> None:
+        """Esc, in the filter box or in the list: every article again, the box put away."""
+        box = self.query_one("#library-filter", Input)
+        box.value = ""
+        box.add_class("hidden")
+        if self.view.text:
+            self.view = View(**{**self.view.__dict__, "text": ""})
+        self.table.focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "library-filter":
             self.view = View(**{**self.view.__dict__, "text": event.value.strip()})
@@ -445,8 +459,5 @@ class LibraryPane(Vertical):
         key = getattr(event, "key", "")
         box = self.query_one("#library-filter", Input)
         if key == "escape" and box.has_focus:
-            box.value = ""
-            box.add_class("hidden")
-            self.view = View(**{**self.view.__dict__, "text": ""})
-            self.table.focus()
+            self.clear_filter()
             getattr(event, "stop")()
