@@ -271,23 +271,42 @@ def test_cli_table_is_a_line_a_story_at_80_columns(tmp_path: Path, seed_files: l
         for path, outlet in zip(seed_files, ("Breitbart", "Reuters", "Vox", "NYT", "Washington Post")):
             lib.import_paths([path], source=outlet)
     env = {**os.environ, "BROADSHEET_LIBRARY": str(folder), "COLUMNS": "80"}
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "stories"], capture_output=True, text=True,
-                            env=env, timeout=60)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+
+    def stories(*args: str) -> list[str]:
+        result = subprocess.run([sys.executable, "-m", "tui.cli", "stories", *args], capture_output=True,
+                                text=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    lines = stories()
     assert lines[0].split() == ["story", "size", "label", "outlets"]  # no dates known: no dates column
     body = [line for line in lines[1:] if line.startswith("s")]
     assert len(body) == 2 and lines[-1] == "2 stories"
     assert all(len(line) <= 80 for line in lines)
-    assert any("Breitbart, Reuters" in line for line in body)
-    assert all("…" in line for line in body)  # the labels gave way, the ids did not
-    assert all(len(line.split()[0]) == 12 for line in body)
+    assert any("Breitbart, " in line for line in body)
+    assert all("…" in line for line in body)  # the labels gave way, the ids and sizes did not
+    assert all(len(line.split()[0]) == 12 and line.split()[1] in ("2", "3") for line in body)
 
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "stories", "--evidence"], capture_output=True,
-                            text=True, env=env, timeout=60)
-    members = [line for line in result.stdout.splitlines() if line.startswith("  ") and not line.startswith("    ")]
+    members = [line for line in stories("--evidence") if line.startswith("  ") and not line.startswith("    ")]
     assert len(members) == 5 and all(len(line) <= 80 for line in members)
     assert any(line.split()[1] == "Breitbart" for line in members)
+
+    dated = tmp_path / "dated"  # with dates as well, at 80 and at 60 columns
+    with Library.open(dated) as lib:
+        found = []
+        for day, (path, outlet) in enumerate(zip(seed_files, ("Breitbart", "Reuters", "Vox", "NYT", "WaPo")), 1):
+            title, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+            found.append(Candidate(title=title, body=body, origin=str(path), source=outlet,
+                                   published=f"2019-06-0{day}T12:00:00+00:00"))
+        lib.add_candidates(found)
+    env["BROADSHEET_LIBRARY"] = str(dated)
+    for width in ("80", "60"):
+        env["COLUMNS"] = width
+        lines = stories()
+        body = [line for line in lines[1:] if line.startswith("s")]
+        assert all(len(line) <= int(width) for line in lines)
+        assert all(len(line.split()[0]) == 12 and line.split()[1] in ("2", "3") for line in body)
+        assert ("dates" in lines[0]) == (width == "80")  # at 60 the dates give way to the label
 
 
 def test_records_are_exported() -> None:

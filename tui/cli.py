@@ -22,6 +22,7 @@ from rich.text import Text
 
 from store import Annotation, Article, ImportReport, Library, LibraryError, __version__, save_text
 from store.cleaning import strip_controls
+from store.records import plural
 from store.paths import LIBRARY_ENV, default_library_path
 
 from .cli_progress import CliProgress
@@ -84,10 +85,6 @@ def json_text(value: object) -> str:
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     err.print(_safe(f"broadsheet: {message}"))
     raise SystemExit(code)
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _safe(text: str, style: str = "") -> Text:
@@ -342,18 +339,23 @@ def _print_stories(library: Library, stories: list[Story], evidence: bool, show_
     # dates are left out when no story has any (a dataset of bare texts)
     headers = ("story", "size", "label", "outlets", "dates")
     kept = [k for k in range(len(headers)) if k < 3 or any(row[k] for row in rows)]
-    caps = {3: 30}
-    widths = {k: min(caps.get(k, 10**6), max(len(headers[k]), *(len(row[k] or "—") for row in rows))) for k in kept}
-    label_width = max(20, out.width - sum(w for k, w in widths.items() if k != 2) - 2 * (len(kept) - 1))
+    widths = {k: max(len(headers[k]), *(len(row[k] or "—") for row in rows)) for k in kept}
+    widths[3] = min(widths.get(3, 0), 30)
+
+    def label_room() -> int:
+        return out.width - sum(w for k, w in widths.items() if k in kept and k != 2) - 2 * (len(kept) - 1)
+
+    # a short label: the outlets narrow to 12; too short to read: the dates go, then the outlets
+    if 3 in kept and label_room() < 40:
+        widths[3] = max(len(headers[3]), min(widths[3], 12))
+    for dropped in (4, 3):
+        if dropped in kept and label_room() < 20:
+            kept.remove(dropped)
     table = Table(box=None, pad_edge=False, header_style="bold")
     for k in kept:
-        options: dict[str, object] = {"no_wrap": True, "overflow": "ellipsis"}
-        if k == 0:
-            options["style"] = "dim"
-        if k == 1:
-            options["justify"] = "right"
-        options["max_width"] = label_width if k == 2 else widths[k]
-        table.add_column(headers[k], **options)
+        width = max(20, label_room()) if k == 2 else widths[k]
+        table.add_column(headers[k], no_wrap=True, overflow="ellipsis", min_width=width, max_width=width,
+                         style="dim" if k == 0 else None, justify="right" if k == 1 else "left")
     for row in rows:
         table.add_row(*(row[k] or "—" for k in kept))
     if evidence:
