@@ -200,6 +200,27 @@ async def test_jumps_and_synchronized_scrolling(library: Library) -> None:
         assert not isinstance(app.screen, CompareScreen)
 
 
+async def test_columns_keep_in_step_where_nothing_is_shared(library: Library) -> None:
+    # 000 and 002 share a passage or two at most: scrolling one to its end must carry the other
+    # along (it used to stay at its first line), and back to the start brings both back
+    ids = ids_by_seed(library)
+    app = make_app(library)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_pair(app, pilot, [ids["002"], ids["000"]])
+        left, right = screen.columns
+        assert left.has_focus and left.top_row == right.top_row == 0
+        seen = []
+        for _ in range(40):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen.append(right.top_row)
+        assert seen == sorted(seen)  # never backwards while the left one goes down
+        assert right.top_row == max(0, right.row_count - right.visible_height)  # both at their ends
+        await pilot.press("home")
+        await pilot.pause()
+        assert left.top_row == 0 and right.top_row == 0
+
+
 async def test_figures_are_marked_and_listed(library: Library) -> None:
     ids = ids_by_seed(library)
     app = make_app(library)
@@ -380,3 +401,18 @@ async def test_narrow_compare_brings_the_hidden_column_level_when_shown(library:
         await pilot.pause()
         assert right.has_focus and right.top_row > 0
         assert right.offset_to_row(partner[0]) - right.top_row == height
+
+
+def test_which_came_first_says_same_day_for_bare_dates() -> None:
+    from dataclasses import replace
+
+    from store import PairHeader
+    from tui.compare_render import which_came_first
+
+    header = PairHeader("a", "b", 0.1, 0.1, "2015-02-25", "2015-02-25", None, None, 1, 0, 2, 3, 0, 0)
+    assert which_came_first(header, ("A", "B")) == "same day"
+    midnight = replace(header, published_a="2015-02-25T00:00:00+00:00", published_b="2015-02-25T00:00:00+00:00")
+    assert which_came_first(midnight, ("A", "B")) == "same day"
+    timed = replace(header, published_a="2015-02-25T14:05:00+00:00", published_b="2015-02-25T14:05:00+00:00")
+    assert which_came_first(timed, ("A", "B")) == "same time"
+    assert which_came_first(replace(header, published_b=None), ("A", "B")) == "which came first: unknown"

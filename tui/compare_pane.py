@@ -106,6 +106,7 @@ class CompareScreen(Screen[None]):
         # are only related, not aligned, so the shared passages cannot lead there)
         self.figure_partners: dict[tuple[int, tuple[int, int]], dict[int, tuple[int, int]]] = {}
         self._syncing = False
+        self._level_hold: tuple[int, int] | None = None  # (column, top row) of a figure just levelled
         self._focused_index = 0
 
     # ---------------------------------------------------------------- layout
@@ -286,6 +287,7 @@ class CompareScreen(Screen[None]):
     def level_figure(self, view: CompareColumn, span: tuple[int, int]) -> None:
         """Put the other reports' side of a differing figure level with it, cursor on it."""
         height = view.offset_to_row(span[0]) - view.top_row
+        self._level_hold = (view.index, view.top_row)  # until `view` scrolls on, keeping in step must not undo this
         self._syncing = True
         try:
             for column, partner in self.figure_partners.get((view.index, span), {}).items():
@@ -302,10 +304,11 @@ class CompareScreen(Screen[None]):
             self.sync_from(view)
 
     def sync_from(self, view: CompareColumn) -> None:
-        """Scroll the other columns so the passage they share with the top of `view` is level."""
+        """Scroll the other columns so the passage they share with the top of `view` is level.
+        Where no shared passage is on screen (a long stretch only one report has, or past the
+        last shared one), a column goes on in step: its top row is interpolated between the
+        shared passages around it, and its end, so that it never stays put while `view` moves."""
         shared = self.shared[view.index]
-        if not shared:
-            return
         top_row = view.top_row
         top = view.top_offset
         ends = [end for _, end in shared]
@@ -315,21 +318,49 @@ class CompareScreen(Screen[None]):
         if (at_cursor < len(shared) and shared[at_cursor][0] <= view.cursor
                 and top_row <= view.offset_to_row(view.cursor) < top_row + view.visible_height):
             first = at_cursor
+        bottom_row = top_row + view.visible_height
         self._syncing = True
         try:
             for other in self.columns:
                 if other is view:
                     continue
+                other_row = None
                 for span in shared[first:first + 40]:
+                    if view.offset_to_row(span[0]) >= bottom_row:
+                        break  # the next one it shares is below the screen: keep in step instead
                     partner = self.partners.get((view.index, span), {}).get(other.index)
                     if partner is None:
                         continue
                     height = view.offset_to_row(span[0]) - top_row
                     other_row = other.offset_to_row(partner[0]) - height
-                    other.scroll_to(y=max(0, other_row), animate=False, force=True, immediate=True)
                     break
+                if other_row is None:
+                    if self._level_hold == (view.index, top_row):
+                        continue  # a differing figure was just levelled: it stays so
+                    other_row = self._in_step(view, other, top_row)
+                other.scroll_to(y=max(0, other_row), animate=False, force=True, immediate=True)
         finally:
             self._syncing = False
+
+    def _in_step(self, view: CompareColumn, other: CompareColumn, top_row: int) -> int:
+        """`other`'s top row for `view` at `top_row`, by linear steps between the passages the two
+        share (in the order of both: a moved one is no landmark), from the start to the end."""
+        landmarks = [(0, 0)]
+        for span in self.shared[view.index]:
+            partner = self.partners.get((view.index, span), {}).get(other.index)
+            if partner is None:
+                continue
+            point = (view.offset_to_row(span[0]), other.offset_to_row(partner[0]))
+            if point[0] > landmarks[-1][0] and point[1] >= landmarks[-1][1]:
+                landmarks.append(point)
+        last = (max(0, view.row_count - view.visible_height), max(0, other.row_count - other.visible_height))
+        if last[0] > landmarks[-1][0] and last[1] >= landmarks[-1][1]:
+            landmarks.append(last)
+        at = max(0, bisect_right([row for row, _ in landmarks], top_row) - 1)
+        if at + 1 >= len(landmarks):
+            return landmarks[at][1] + (top_row - landmarks[at][0])
+        (v0, o0), (v1, o1) = landmarks[at], landmarks[at + 1]
+        return round(o0 + (top_row - v0) * (o1 - o0) / (v1 - v0))
 
     def open_coverage(self) -> None:
         from .coverage_pane import CoverageScreen
