@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from .anchoring import ANCHORED, MOVED, ORPHANED, STATES, Placement, Quote, place, quote_at
 from .cleaning import clean_line, normalise
 from .errors import BadAnnotation, LibraryError
+from .records import plural
 
 if TYPE_CHECKING:
     from .annotation_book import AnnotationBook
@@ -404,13 +405,13 @@ def check(lib: "Library") -> list[tuple[str, str]]:
     findings = [("ok", f"{total} highlight{'' if total == 1 else 's'} ({counts[ANCHORED]} anchored, {counts[MOVED]} moved, "
                        f"{counts[ORPHANED]} orphaned, {detached} of removed articles)")]
     if counts[ORPHANED]:
-        findings.append(("warning", f"{counts[ORPHANED]} highlight(s) lost their place after an edit: "
+        findings.append(("warning", f"{plural(counts[ORPHANED], 'highlight')} lost their place after an edit: "
                                     "`broadsheet annotations --orphaned` lists them"))
     if stale:
-        findings.append(("warning", f"{stale} highlight(s) are not yet re-anchored to their article's new text "
+        findings.append(("warning", f"{plural(stale, 'highlight')} not yet re-anchored to their article's new text "
                                     "(done on the next writable open)"))
     if broken:
-        findings.append(("error", f"{broken} highlight(s) point at text that is not their quote"))
+        findings.append(("error", f"{plural(broken, 'highlight')} pointing at text that is not their quote"))
     return findings
 
 

@@ -135,6 +135,11 @@ ProgressCallback = Callable[[int, int | None, str], None]
 """progress(done, total or None if not known yet, what is being read now)"""
 
 
+def plural(number: int, noun: str) -> str:
+    """ "1 highlight", "2 highlights": counts in messages, never "highlight(s)"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def lag_text(hours: float) -> str:
     """How much later one report came, as people say it: "40 min", "5 h", "15 days"."""
     if hours < 1:

@@ -322,7 +322,7 @@ async def test_export_dialog_writes_the_file(library: Library, tmp_path: Path) -
         await pilot.press(*str(target), "enter")
         await pilot.pause()
         assert target.read_text(encoding="utf-8") .count(">") >= 3
-        assert any(f"Exported 3 highlight(s) to {target}" in m for m in app.messages)
+        assert any(f"Exported 3 highlights to {target}" in m for m in app.messages)
         # JSON-LD, and a file that exists is replaced only after a second Enter
         await pilot.press("E")
         dialog = app.screen

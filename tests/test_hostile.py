@@ -266,13 +266,13 @@ def reader_highlights(term: TerminalSession, packed: Path) -> None:
     term.type(", ".join(hostile.TYPED))
     term.press("enter")
     term.wait_for("Tags saved")
-    term.press_until(("enter",), "highlight(s) here")
+    term.press_until(("enter",), "1 highlight here")
     term.press("escape")
     term.wait_for(HIGHLIGHT_MODE)
     for key in ("left_square_bracket", "right_square_bracket", "w", "e", "s", "S"):
         term.press(key)
     term.press("escape")  # leave highlight mode
-    term.press_until(("A",), "highlight(s)")
+    term.press_until(("A",), "Annotations · ")
     for key in ("down", "up", "end", "home"):
         term.press(key)
     term.press("escape")
@@ -290,7 +290,7 @@ PANES: dict[str, Callable[[TerminalSession, Path], None]] = {
     "library filter": simple_pane(("F",), FILTER_FOCUSED, " ".join(hostile.TYPED), True, closing=()),
     "import dialog": simple_pane(("i",), "Import a file", "<packed>", True, done=("already in the library",)),
     "search": simple_pane(("slash",), "Type to search", "[/bold] hostile [@click=app.quit]x[/] everything"),
-    "annotations": simple_pane(("A",), "highlight(s)"),
+    "annotations": simple_pane(("A",), "Annotations · "),
     "compare": compare_pane,
     "coverage": coverage_view,
     "reader highlights": reader_highlights,

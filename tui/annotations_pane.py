@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from store.records import plural
 from store import LibraryError, UnknownArticle
 
 from .annotation_dialogs import (ColorLabelsDialog, ExportDialog, HighlightTagsDialog, NoteDialog,
@@ -273,7 +274,7 @@ class AnnotationsScreen(Screen[None]):
         if self.filter.article_id:
             article = self._articles.get(self.filter.article_id)
             where = "this article: " + (visible(article.title)[:40] if article else self.filter.article_id)
-        status = Text(f"Annotations · {len(self.shown)} highlight(s) · {where}", style="bold")
+        status = Text(f"Annotations · {plural(len(self.shown), 'highlight')} · {where}", style="bold")
         if orphans:
             status.append(f" · {orphans} orphaned (r re-attaches)", style="bold red")
         if self.filter.color is not None:
@@ -449,6 +450,6 @@ class AnnotationsAppMixin:
                 self.notify(f"Export failed: {getattr(error, 'strerror', None) or error}", severity="error",
                             timeout=8)
                 return
-            self.notify(f"Exported {count} highlight(s) to {path}", timeout=6)
+            self.notify(f"Exported {plural(count, 'highlight')} to {path}", timeout=6)
 
         self.push_screen(ExportDialog(article.title if article else None), write)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from store import Article, PairHeader
-from store.records import lag_text
+from store.records import lag_text, plural
 
 from .safe_text import plain, visible
 
@@ -22,13 +22,8 @@ def label(article: Article, width: int = 28) -> str:
     return f"{name} ({article.id[:6]})"
 
 
-def count(number: int, noun: str) -> str:
-    """ "1 figure", "2 figures" """
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def figures_differ(number: int) -> str:
-    return f"{count(number, 'figure')} {'differs' if number == 1 else 'differ'}?"
+    return f"{plural(number, 'figure')} {'differs' if number == 1 else 'differ'}?"
 
 
 def percent(share: float) -> str:
@@ -50,11 +45,11 @@ def header_text(a: Article, b: Article, header: PairHeader, letters: tuple[str, 
     text.append(f"{dates} · {which_came_first(header, letters)}\n", style="dim")
     if not header.overlap:
         text.append("No shared passages or quotes: these reports have no text in common.", style="bold")
-        text.append(f"  ({count(header.unique_a, 'passage')} only in {la}, {header.unique_b} only in {lb}"
+        text.append(f"  ({plural(header.unique_a, 'passage')} only in {la}, {header.unique_b} only in {lb}"
                     + (f", {figures_differ(header.figures)}" if header.figures else "") + ")")
         return text
-    text.append(f"{count(header.shared, 'shared passage')} ({header.moved} moved) · {header.unique_a} only in {la} · "
-                f"{header.unique_b} only in {lb} · {count(header.quotes, 'shared quote')} · ")
+    text.append(f"{plural(header.shared, 'shared passage')} ({header.moved} moved) · {header.unique_a} only in {la} · "
+                f"{header.unique_b} only in {lb} · {plural(header.quotes, 'shared quote')} · ")
     text.append(figures_differ(header.figures), style="bold" if header.figures else "")
     return text
 
@@ -65,7 +60,9 @@ def which_came_first(header: PairHeader, letters: tuple[str, str]) -> str:
         first, other = (la, lb) if header.first == header.a else (lb, la)
         return f"{first} came first, {other} {lag_text(header.lag_hours or 0.0)} later"
     if header.published_a and header.published_b:
-        return "same time"
+        # dates without a time (or at midnight, how a bare date is stored) say only the day
+        dates_only = all(len(p) <= 10 or p[11:19] in ("", "00:00:00") for p in (header.published_a, header.published_b))
+        return "same day" if dates_only else "same time"
     return "which came first: unknown"
 
 
@@ -79,10 +76,10 @@ def header_line(header: PairHeader, letters: tuple[str, str]) -> Text:
     text.append(f" · {which_came_first(header, letters)}", style="dim")
     if not header.overlap:
         text.append(" · no text in common", style="bold")
-        text.append(f" ({count(header.unique_a, 'passage')} only in {la}, {header.unique_b} only in {lb})")
+        text.append(f" ({plural(header.unique_a, 'passage')} only in {la}, {header.unique_b} only in {lb})")
     else:
         text.append(f" · {header.shared} shared ({header.moved} moved) · {header.unique_a} only in {la} · "
-                    f"{header.unique_b} only in {lb} · {count(header.quotes, 'shared quote')}")
+                    f"{header.unique_b} only in {lb} · {plural(header.quotes, 'shared quote')}")
     if header.figures:
         text.append(f" · {figures_differ(header.figures)}", style="bold")
     return text

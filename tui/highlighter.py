@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from rich.text import Text
 from textual.app import App
 
+from store.records import plural
 from store import LibraryError
 
 from .annotation_dialogs import ColorLabelsDialog, NoteDialog, PickHighlightDialog, HighlightTagsDialog
@@ -190,7 +191,7 @@ class Highlighter:
         if not under:
             self.app.notify("No highlight under the cursor.", timeout=2)
             return
-        self.app.push_screen(PickHighlightDialog(under, self.labels(), f"{len(under)} highlight(s) here"),
+        self.app.push_screen(PickHighlightDialog(under, self.labels(), f"{plural(len(under), 'highlight')} here"),
                              self._picked)
 
     def _picked(self, picked: tuple["Annotation", str] | None) -> None:
