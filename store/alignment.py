@@ -351,16 +351,18 @@ def _word_diff(words_a: list[tuple[int, int, str]], words_b: list[tuple[int, int
 
 _NAME = r"((?:[A-Z][\w’'\-.]*\s?){1,4})"
 _SPEAKER_AFTER = re.compile(r"^[\s,.”\"']*(?:said|says|told [\w ]{1,30}?|added|asked|wrote|according to)\s+" + _NAME)
+_SPEAKER_NAMED_AFTER = re.compile(r"^[\s,.”\"']*" + _NAME + r"\s*(?:said|says|added|asked|wrote|told|explained)\b")
 _SPEAKER_BEFORE = re.compile(_NAME + r"\s*(?:said|says|told|added|wrote|reports?|reported|explained)"
                              r"(?:(?: that)?[^“\".!?]{0,60}?)?[\s,:]*[“\"]?$")
 _NOT_NAMES = frozenset("He She They It We I The This That These Those There His Her Their A An In On".split())
 
 
 def _speaker(body: str, start: int, end: int) -> str | None:
-    after = _SPEAKER_AFTER.match(body[end:end + 80])
     candidates = []
-    if after:
-        candidates.append(after.group(1))
+    for pattern in (_SPEAKER_AFTER, _SPEAKER_NAMED_AFTER):  # '…," said Rice' and '…," Rice said'
+        after = pattern.match(body[end:end + 80])
+        if after:
+            candidates.append(after.group(1))
     before = _SPEAKER_BEFORE.search(body[max(0, start - 80):start])
     if before:
         candidates.append(before.group(1))

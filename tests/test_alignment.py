@@ -209,3 +209,16 @@ def test_random_texts_never_crash_and_spans_stay_in_bounds(words_a: list[str], w
         assert 0 <= diff.a[0] < diff.a[1] <= len(a) and 0 <= diff.b[0] < diff.b[1] <= len(b)
     for quote in result.quotes:
         assert 0 <= quote.a[0] <= quote.a[1] <= len(a) and 0 <= quote.b[0] <= quote.b[1] <= len(b)
+
+
+def test_the_speaker_named_after_the_quote_before_said() -> None:
+    from store.alignment import _speaker
+
+    body = '"It\'s destructive to the fabric of the relationship," Rice said on Tuesday.'
+    assert _speaker(body, 1, body.index(',"')) == "Rice"
+    body = '“We will not pay for the wall,” Enrique Peña Nieto told reporters.'
+    assert _speaker(body, 1, body.index(',”')) == "Enrique Peña Nieto"
+    body = '"We will see," he said.'
+    assert _speaker(body, 1, body.index(',"')) is None
+    body = '"We will see," said Susan Rice, the adviser.'
+    assert _speaker(body, 1, body.index(',"')) == "Susan Rice"
