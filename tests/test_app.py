@@ -969,3 +969,35 @@ async def test_the_reader_shows_a_long_url_in_full(tmp_path: Path) -> None:
             drawn = "".join(strip.text for strip in header.render_lines(header.region.reset_offset))
             assert url in drawn.replace(" ", "")
             assert header.region.height >= 4  # title, details, and the URL over two lines
+
+
+async def test_pick_on_a_group_heading_says_why_nothing_was_picked(library: Library) -> None:
+    app = make_app(library)
+    shown: list[str] = []
+    original = app.notify
+    app.notify = lambda message, **kwargs: (shown.append(str(message)), original(message, **kwargs))  # type: ignore[method-assign]
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        pane = app.library_pane
+        pane.table.move_cursor(0)  # the first story's heading (grouped by story)
+        await pilot.pause()
+        assert pane.selected is None
+        await pilot.press("m")
+        await pilot.pause()
+        assert not pane.picked and any("heads a group" in message for message in shown)
+
+
+async def test_the_coverage_view_lists_its_own_keys(library: Library) -> None:
+    from tui.coverage_pane import CoverageScreen
+    from tui.key_hints import KeyHints
+
+    app = make_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        app.library_pane.picked.extend(a.id for a in library.articles())
+        app.refresh_library()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
+        descriptions = [hint.description for hint in app.screen.query_one(KeyHints).hints]
+        assert any(d.startswith("Pick this report") for d in descriptions)
+        assert "Close the coverage view" in descriptions

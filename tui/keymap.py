@@ -70,7 +70,8 @@ RESERVED_WHY = {
 # Shown in the key hints line (tui/key_hints.py); the rest are listed by the help screen and `broadsheet keys`.
 SHOWN_ACTIONS = frozenset({"app.quit", "app.help", "app.import", "library.open", "library.filter", "app.search",
                            "search.open", "search.close", "reader.close", "reader.highlight_mode",
-                           "compare.next_shared", "compare.next_figure", "compare.close"})
+                           "compare.next_shared", "compare.next_figure", "compare.close", "coverage.pick",
+                           "coverage.close"})
 
 # A key no terminal sends: `Keymap.textual_keymap()` gives it to actions bound only to sequences, so
 # that App.set_keymap removes their default single keys (Textual ignores an empty key string).

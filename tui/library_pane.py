@@ -172,6 +172,9 @@ class ArticleTable(RowTable):
         self.app.library_undo_delete()  # type: ignore[attr-defined]
 
     def action_pick(self) -> None:
+        if self.pane.selected is None and self.row_count:
+            self.app.notify("This row heads a group: move to one of its articles to pick it.", timeout=3)
+            return
         self.app.library_pick(self.pane.selected)  # type: ignore[attr-defined]
 
     def action_clear_picks(self) -> None:
