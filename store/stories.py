@@ -49,6 +49,7 @@ BOILERPLATE_MIN_WORDS = 4      # shorter fragments ("The U.S.") are left alone: 
 RELATED_SHARE = 0.25           # share of an article's sentences that recur among the others: related, not boilerplate
 BOILERPLATE_SAMPLE = 8         # articles looked at to decide whether a recurring sentence's articles are related
 SHARE_MIN_WORDS = 20           # words in shared 8-word runs before two reports "share text"
+STORY_GAP_DAYS = 14           # dated reports this far apart, with none between, tell of two events
 REBUILD_DRIFT = 0.25           # full rebuild when the library changed size by this fraction since the last one
 FULL_REBUILD_BELOW = 200       # small libraries are always rebuilt: it takes well under a second
 
@@ -571,12 +572,31 @@ def story_id(oldest_article_id: str) -> str:
     return "s" + hashlib.sha1(oldest_article_id.encode()).hexdigest()[:11]
 
 
+def split_by_date(members: Sequence[str], info: dict[str, ArticleInfo]) -> list[list[str]]:
+    """A group's members as one story per run of published dates without a gap of more than
+    STORY_GAP_DAYS: text alone puts the 2012 and the 2015 reports on Netanyahu in Congress
+    together. Members without a published date go with the largest run."""
+    dated = sorted((when, m) for m in members if (when := parse_date(info[m].date)) is not None)
+    if len(dated) < 2:
+        return [list(members)]
+    runs: list[list[str]] = [[dated[0][1]]]
+    for (previous, _), (when, member) in zip(dated, dated[1:]):
+        if (when - previous).total_seconds() > STORY_GAP_DAYS * 86400:
+            runs.append([])
+        runs[-1].append(member)
+    if len(runs) == 1:
+        return [list(members)]
+    dated_members = {m for _, m in dated}
+    max(runs, key=len).extend(m for m in members if m not in dated_members)
+    return runs
+
+
 def make_stories(index: StoryIndex, info: dict[str, ArticleInfo]) -> list[Story]:
     """Stories without their links (evidence is computed per story, on demand)."""
     stories: list[Story] = []
     position = {article_id: row for row, article_id in enumerate(index.ids)}
     vectors = None
-    for group in index.partition():
+    for group in (run for found in index.partition() for run in split_by_date(sorted(found), info)):
         members = sorted(group, key=lambda a: (info[a].sort_date, a))
         title = info[members[0]].title
         if len(members) > 1:

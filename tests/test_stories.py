@@ -570,3 +570,41 @@ def test_cluster_is_average_link(case: tuple[int, dict[tuple[int, int], float]])
     finally:
         story_graph._pairs = real_pairs
     assert got == _naive_average_link(n, edges, 0.2)
+
+
+def test_reports_years_apart_are_two_stories(tmp_path: Path) -> None:
+    # the same words in 2012 and in 2015 (Netanyahu in Congress, twice): text alone makes one story
+    words = ("netanyahu congress boehner iran nuclear speech israel prime minister address joint "
+             "meeting washington white house destructive relationship invitation").split()
+    import random as shuffle
+
+    def body(n: int) -> str:
+        pick = shuffle.Random(n)
+        return " ".join(" ".join(pick.sample(words, 12)).capitalize() + "." for _ in range(6))
+
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_candidates([
+            Candidate(title=f"Report {n}", body=body(n), origin=f"{n}.txt", source=f"Outlet {n}", published=published)
+            for n, published in enumerate(["2012-09-20", "2012-09-21", "2015-02-24", "2015-02-25", None])])
+        stories = [s for s in lib.stories() if len(s.article_ids) > 1]
+        by_origin = {lib.get(a).origin: s.id for s in stories for a in s.article_ids}
+        assert len(stories) == 2
+        assert by_origin["0.txt"] == by_origin["1.txt"] != by_origin["2.txt"] == by_origin["3.txt"]
+        assert by_origin["4.txt"] in (by_origin["0.txt"], by_origin["2.txt"])  # undated: with a run
+
+
+def test_split_by_date_keeps_a_story_that_runs_on_day_by_day() -> None:
+    def info(day: str | None) -> ArticleInfo:
+        return ArticleInfo(id=day or "undated", title="", content_hash="", date=day, sort_date=day or "",
+                           source="", load_body=lambda: "")
+
+    days = [f"2019-01-{d:02d}" for d in (1, 8, 15, 22, 29)]  # a week apart each: one story
+    table = {d: info(d) for d in days}
+    assert story_split(days, table) == [days]
+    table["2019-03-01"] = info("2019-03-01")  # a month after the last
+    table["undated"] = info(None)
+    parts = story_split([*days, "2019-03-01", "undated"], table)
+    assert parts == [[*days, "undated"], ["2019-03-01"]]
+
+
+from store.stories import split_by_date as story_split  # noqa: E402
