@@ -257,7 +257,6 @@ def _average_link(nodes: list[int], edges: Iterable[tuple[int, int, float]], cut
     # each node's own int object as every key that names it: 4M keys at 100k articles were 4M
     # distinct ints (28 bytes each) when taken from the pairs as they came
     node_of = {node: node for node in nodes}
-    cluster_of = dict(node_of)
     members: dict[int, list[int]] = {node: [node] for node in nodes}
     sums: dict[int, dict[int, float]] = {node: {} for node in nodes}
     heap: list[tuple[float, int, int]] = []
@@ -282,8 +281,6 @@ def _average_link(nodes: list[int], edges: Iterable[tuple[int, int, float]], cut
         # merge b into a (keep the smaller id as the cluster's name: deterministic)
         keep, gone = (a, b) if a < b else (b, a)
         members[keep].extend(members.pop(gone))
-        for member in members[keep]:
-            cluster_of[member] = keep
         merged = sums.pop(gone)
         merged.pop(keep, None)
         own = sums[keep]
