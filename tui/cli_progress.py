@@ -31,10 +31,9 @@ class CliProgress:
 
     def __init__(self, console: Console, label: str, *, show_from: int, plain_from: int, items: bool,
                  auto_refresh: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
-        self.console, self.label, self.items = console, label, items
-        self.show_from = show_from if console.is_terminal else plain_from
-        self.clock = clock
+        self.console, self.label, self.items, self.clock = console, label, items, clock
         self.terminal = console.is_terminal
+        self.show_from = show_from if self.terminal else plain_from
         columns = [TextColumn(label), BarColumn()]
         if items:
             columns += [MofNCompleteColumn(), TimeRemainingColumn()]

@@ -326,13 +326,13 @@ class CompareScreen(Screen[None]):
                     continue
                 other_row = None
                 for span in shared[first:first + 40]:
-                    if view.offset_to_row(span[0]) >= bottom_row:
+                    row = view.offset_to_row(span[0])
+                    if row >= bottom_row:
                         break  # the next one it shares is below the screen: keep in step instead
                     partner = self.partners.get((view.index, span), {}).get(other.index)
                     if partner is None:
                         continue
-                    height = view.offset_to_row(span[0]) - top_row
-                    other_row = other.offset_to_row(partner[0]) - height
+                    other_row = other.offset_to_row(partner[0]) - (row - top_row)
                     break
                 if other_row is None:
                     if self._level_hold == (view.index, top_row):
